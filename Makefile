@@ -1,0 +1,54 @@
+# dltutorial: every target sets up .venv itself (make test on a fresh machine just works).
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+SETUP  := $(VENV)/.installed
+ARGS   ?=
+# Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
+export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
+
+.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-da train-sda bench clean
+
+setup: $(SETUP)
+
+# OpenBLAS makes PyTensor's C backend fast; without it the tutorials default to numba.
+$(SETUP): pyproject.toml
+	@if ! ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so /usr/lib64/libopenblas.so >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing OpenBLAS (libopenblas-dev) for PyTensor's C backend"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null; \
+	  else \
+	    echo "note: no OpenBLAS found; install libopenblas-dev (Debian/Ubuntu) for the fast C backend"; \
+	  fi; \
+	fi
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e ".[test]"
+	touch $@
+
+test: $(SETUP)
+	$(PYTHON) -m pytest -q
+
+data: $(SETUP)
+	$(PYTHON) -m dltutorial.data fetch
+
+train-logistic: $(SETUP)
+	$(PYTHON) -m dltutorial logistic_sgd $(ARGS)
+
+train-logistic-cg: $(SETUP)
+	$(PYTHON) -m dltutorial logistic_cg $(ARGS)
+
+train-mlp: $(SETUP)
+	$(PYTHON) -m dltutorial mlp $(ARGS)
+
+train-da: $(SETUP)
+	$(PYTHON) -m dltutorial dA $(ARGS)
+
+train-sda: $(SETUP)
+	$(PYTHON) -m dltutorial SdA $(ARGS)
+
+bench: $(SETUP)
+	$(PYTHON) -m dltutorial.bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache runs dA_plots best_model.pkl
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,83 @@
+"""The command line: ``python -m dltutorial <tutorial> [options]``.
+
+Each tutorial's options are read from its entry function's signature, so
+``--n-epochs``, ``--batch-size``, ``--learning-rate`` ... are exactly the
+keyword arguments a person would pass in Python.  ``--data`` names the
+dataset, ``--mode`` the compile backend and ``--floatX`` the float type for
+every tutorial.
+"""
+
+import argparse
+import inspect
+import sys
+
+from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
+from .data import DataError
+from .dA import test_dA
+from .logistic_cg import cg_optimization_mnist
+from .logistic_sgd import predict, sgd_optimization_mnist
+from .mlp import test_mlp
+from .SdA import test_SdA
+
+TUTORIALS = {
+    "logistic_sgd": (sgd_optimization_mnist, "logistic regression trained by minibatch SGD"),
+    "logistic_cg": (cg_optimization_mnist, "logistic regression trained by conjugate gradients"),
+    "mlp": (test_mlp, "multilayer perceptron (500 tanh units)"),
+    "dA": (test_dA, "denoising autoencoder, 0 %% and 30 %% corruption, with filter images"),
+    "SdA": (test_SdA, "stacked denoising autoencoder: pretraining then finetuning"),
+    "predict": (predict, "predictions of the model saved by logistic_sgd"),
+}
+DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
+
+
+def _add_signature_options(parser, func):
+    """One --option per keyword parameter of ``func``, typed by its default."""
+    for name, param in inspect.signature(func).parameters.items():
+        if name in DATASET_PARAMETERS or param.default is inspect.Parameter.empty:
+            continue
+        flag = "--" + name.replace("_", "-")
+        default = param.default
+        if isinstance(default, bool):
+            parser.add_argument(flag, dest=name, default=default, action=argparse.BooleanOptionalAction)
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(flag, dest=name, type=kind, default=default,
+                                help=f"default: {default}")
+    aliases = {"n_epochs": "training_epochs"}  # --n-epochs works for every tutorial
+    for alias, name in aliases.items():
+        if name in inspect.signature(func).parameters and alias not in inspect.signature(func).parameters:
+            parser.add_argument("--n-epochs", dest=name, type=int, help=f"same as --{name.replace('_', '-')}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="dltutorial", description="Run a Deep Learning Tutorial on PyTensor.")
+    sub = parser.add_subparsers(dest="tutorial", required=True, metavar="tutorial")
+    for name, (func, summary) in TUTORIALS.items():
+        p = sub.add_parser(name, help=summary, description=summary)
+        _add_signature_options(p, func)
+        p.add_argument("--data", dest="data", default=None,
+                       help="MNIST: mnist.pkl.gz or a folder of IDX files (default: looked up)")
+        p.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE,
+                       help="compile backend (default here: %(default)s)")
+        p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32", help="float type (default: %(default)s)")
+    return parser
+
+
+def main(argv=None):
+    args = vars(build_parser().parse_args(argv))
+    func = TUTORIALS[args.pop("tutorial")][0]
+    data = args.pop("data")
+    params = inspect.signature(func).parameters
+    if data is not None:
+        args[next(p for p in DATASET_PARAMETERS if p in params)] = data
+    args = {k: v for k, v in args.items() if v is not None or k in ("mode",)}
+    try:
+        func(**args)
+    except (DataError, ModeError) as error:
+        sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Denoising autoencoders (dA).
+
+An autoencoder maps an input :math:`x \\in [0,1]^d` to a hidden
+representation :math:`y = s(Wx + b)` and maps it back to a reconstruction
+:math:`z = s(W'y + b')`, here with tied weights :math:`W' = W^T`.  It is
+trained to minimise the reconstruction cross-entropy
+
+.. math::
+    L_H(x, z) = - \\sum_{k=1}^d [x_k \\log z_k + (1 - x_k) \\log(1 - z_k)]
+
+The *denoising* autoencoder first corrupts the input, setting a random
+fraction ``corruption_level`` of its entries to zero, and must reconstruct
+the clean input from the corrupted one: it cannot simply learn the
+identity, and it learns features that capture the dependencies between
+inputs (Vincent et al., 2008).
+"""
+
+import os
+import timeit
+import warnings
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+from pytensor.tensor.random.utils import RandomStream
+
+from .compile import compile_function, entry_point
+from .data import load_data
+from .files import save_json
+from .plots import save_filters
+from .training import minibatch_givens, n_batches, pretrain_layers, report_time
+
+
+def random_stream(seed):
+    """A symbolic random generator (Theano's ``RandomStreams``) seeded with ``seed``.
+
+    PyTensor 3 marks ``RandomStream`` as deprecated in favour of explicit
+    generator updates; it still works and keeps the tutorial's idiom (draws
+    update their generator automatically), so we keep it and mute the notice.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return RandomStream(seed)
+
+
+class dA:
+    """A denoising autoencoder with tied weights (``W_prime = W.T``)."""
+
+    def __init__(self, numpy_rng, theano_rng=None, input=None, n_visible=784, n_hidden=500,
+                 W=None, bhid=None, bvis=None):
+        """
+        :type numpy_rng: numpy.random.RandomState
+        :param numpy_rng: number random generator used to generate weights
+        :type theano_rng: pytensor.tensor.random.utils.RandomStream
+        :param theano_rng: symbolic random generator for the corruption; by
+                           default one seeded from ``numpy_rng`` (the name
+                           is the tutorial's, so its calls run unchanged)
+        :param input: a symbolic minibatch of inputs (None: a new matrix)
+        :param n_visible: number of visible units
+        :param n_hidden: number of hidden units
+        :param W, bhid, bvis: shared weights and biases to use, so that a dA
+                              can share its parameters with an MLP layer (SdA)
+        """
+        self.n_visible = n_visible
+        self.n_hidden = n_hidden
+        floatX = pytensor.config.floatX
+        if theano_rng is None:
+            theano_rng = random_stream(numpy_rng.randint(2 ** 30))
+        if W is None:
+            # uniform in +-4*sqrt(6/(n_hidden+n_visible)): the sigmoid's range
+            # of Glorot and Bengio's initialisation
+            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
+            initial_W = numpy.asarray(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
+                                      dtype=floatX)
+            W = pytensor.shared(value=initial_W, name="W", borrow=True)
+        if bvis is None:
+            bvis = pytensor.shared(value=numpy.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
+        if bhid is None:
+            bhid = pytensor.shared(value=numpy.zeros(n_hidden, dtype=floatX), name="b", borrow=True)
+        self.W = W
+        self.b = bhid  # bias of the hidden units
+        self.b_prime = bvis  # bias of the visible units
+        self.W_prime = self.W.T  # tied weights
+        self.theano_rng = theano_rng
+        self.x = pt.matrix(name="input") if input is None else input
+        self.params = [self.W, self.b, self.b_prime]
+
+    def get_corrupted_input(self, input, corruption_level):
+        """Zero a random ``corruption_level`` fraction of ``input`` (binomial masking noise).
+
+        Each entry is kept with probability ``1 - corruption_level``; the
+        mask is drawn from ``theano_rng`` at every call of the compiled function.
+        """
+        keep = self.theano_rng.binomial(n=1, p=1 - corruption_level, size=input.shape)
+        return pt.cast(keep, pytensor.config.floatX) * input
+
+    def get_hidden_values(self, input):
+        """The hidden representation ``sigmoid(dot(input, W) + b)``."""
+        return pt.sigmoid(pt.dot(input, self.W) + self.b)
+
+    def get_reconstructed_input(self, hidden):
+        """The reconstruction ``sigmoid(dot(hidden, W') + b')``."""
+        return pt.sigmoid(pt.dot(hidden, self.W_prime) + self.b_prime)
+
+    def get_cost_updates(self, corruption_level, learning_rate):
+        """Return the symbolic cost and the SGD updates for one step of training."""
+        tilde_x = self.get_corrupted_input(self.x, corruption_level)
+        y = self.get_hidden_values(tilde_x)
+        z = self.get_reconstructed_input(y)
+        # cross-entropy of each example's reconstruction, then the minibatch mean
+        L = -pt.sum(self.x * pt.log(z) + (1 - self.x) * pt.log(1 - z), axis=1)
+        cost = pt.mean(L)
+        gparams = pt.grad(cost, self.params)
+        updates = [(param, param - learning_rate * gparam) for param, gparam in zip(self.params, gparams)]
+        return cost, updates
+
+
+@entry_point
+def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20,
+            output_folder="dA_plots"):
+    """Train a dA on MNIST without and with 30 % corruption and save their filters.
+
+    :param learning_rate: learning rate used for training the dA
+    :param training_epochs: number of epochs used for training
+    :param dataset: path to the MNIST dataset file (or IDX folder)
+    :param output_folder: where ``filters_corruption_0.png`` and
+                          ``filters_corruption_30.png`` are written
+    """
+    datasets = load_data(dataset)
+    train_set_x, _ = datasets[0]
+    n_train_batches = n_batches(train_set_x, batch_size)
+    n_visible = train_set_x.get_value(borrow=True).shape[1]
+    side = int(round(numpy.sqrt(n_visible)))
+    index = pt.lscalar("index")
+    x = pt.matrix("x")
+    os.makedirs(output_folder, exist_ok=True)
+
+    results = {}
+    for corruption in (0.0, 0.3):
+        rng = numpy.random.RandomState(123)
+        theano_rng = random_stream(rng.randint(2 ** 30))
+        da = dA(numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=n_visible, n_hidden=500)
+        cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=learning_rate)
+        train_da = compile_function([index], cost, updates=updates,
+                                    givens=minibatch_givens(index, batch_size, (x, train_set_x)))
+        start_time = timeit.default_timer()
+        costs = pretrain_layers([train_da], n_train_batches, training_epochs, [{}],
+                                line="Training epoch {epoch}, cost  {cost}")
+        training_time = timeit.default_timer() - start_time
+        report_time(__file__, training_time, what=f"{int(corruption * 100)}% corruption code")
+        name = f"filters_corruption_{int(corruption * 100)}.png"
+        save_filters(da.W.get_value(borrow=True), os.path.join(output_folder, name), img_shape=(side, side))
+        results[name] = {"corruption": corruption, "epoch_costs": costs[0], "seconds": training_time}
+    save_json(results, os.path.join(output_folder, "results.json"))
+    return results

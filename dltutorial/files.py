@@ -1,0 +1,63 @@
+"""Writing result files so that nothing is ever half-written.
+
+Every file a tutorial produces (pickled models, JSON results, pictures) goes
+through :func:`atomic_write`: the bytes go to a temporary file in the same
+folder, which then replaces the target in one step.  An interrupted run
+leaves either the old file or the new one, never a truncated one.
+"""
+
+import contextlib
+import json
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb"):
+    """Open a temporary file beside ``path``; move it over ``path`` on success.
+
+    The yielded file's ``name`` is the temporary path, so the content can be
+    checked before it replaces ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        with open(tmp, mode) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_pickle(obj, path):
+    """Pickle ``obj`` to ``path`` atomically."""
+    with atomic_write(path) as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save_json(obj, path):
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    with atomic_write(path, "w") as f:
+        json.dump(obj, f, indent=2, default=float)
+        f.write("\n")
+
+
+def make_run_folder(tutorial, base="runs"):
+    """Create and return ``runs/<tutorial>-<timestamp>/`` for a run's outputs."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(base) / f"{tutorial}-{stamp}"
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = Path(base) / f"{tutorial}-{stamp}-{suffix}"
+    folder.mkdir(parents=True)
+    return folder

@@ -1,0 +1,140 @@
+"""Classifying MNIST digits using logistic regression (the tutorial's first chapter).
+
+Logistic regression is a probabilistic, linear classifier, parametrised by a
+weight matrix :math:`W` and a bias vector :math:`b`.  It projects an input
+onto a set of hyperplanes, one per class, and the distance to each becomes a
+class probability through the softmax:
+
+.. math::
+    P(Y=i|x, W,b) = softmax_i(W x + b) = \\frac{e^{W_i x + b_i}}{\\sum_j e^{W_j x + b_j}}
+
+The prediction is the class of highest probability.  We learn ``W`` and
+``b`` by minibatch stochastic gradient descent on the mean negative
+log-likelihood, with early stopping on the validation set.
+"""
+
+import pickle
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from .compile import compile_function, entry_point
+from .data import load_data  # noqa: F401  (the tutorial imports load_data from here)
+from .files import save_pickle
+from .training import (build_evaluators, early_stopping, n_batches, report_time,
+                       sgd_training_function)
+
+
+class LogisticRegression:
+    """Multi-class logistic regression: one softmax layer."""
+
+    def __init__(self, input, n_in, n_out, W=None, b=None):
+        """Initialise the parameters of the logistic regression.
+
+        :type input: pytensor.tensor.TensorVariable
+        :param input: symbolic variable that describes the input of the
+                      architecture (one minibatch, one example a row)
+        :type n_in: int
+        :param n_in: number of input units, the dimension of the space in
+                     which the datapoints lie
+        :type n_out: int
+        :param n_out: number of output units, the dimension of the space in
+                      which the labels lie
+        :param W, b: optional existing parameters (shared or symbolic);
+                     by default zero-initialised shared variables
+        """
+        floatX = pytensor.config.floatX
+        if W is None:
+            W = pytensor.shared(numpy.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True)
+        if b is None:
+            b = pytensor.shared(numpy.zeros((n_out,), dtype=floatX), name="b", borrow=True)
+        self.W = W
+        self.b = b
+        # class-membership probabilities, one row per example
+        self.p_y_given_x = pt.special.softmax(pt.dot(input, self.W) + self.b, axis=1)
+        # the class whose probability is maximal
+        self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
+        self.params = [self.W, self.b]
+        self.input = input
+
+    def negative_log_likelihood(self, y):
+        """Return the mean negative log-likelihood of the correct labels ``y``.
+
+        .. math::
+            \\frac{1}{|\\mathcal{D}|} \\mathcal{L} (\\theta=\\{W,b\\}, \\mathcal{D}) =
+            -\\frac{1}{|\\mathcal{D}|} \\sum_{i=0}^{|\\mathcal{D}|} \\log(P(Y=y^{(i)}|x^{(i)}, W,b))
+
+        The mean (not the sum) makes the learning rate less dependent on
+        the minibatch size.  ``log(p)[arange(n), y]`` picks, for each row,
+        the log-probability of its correct label.
+        """
+        return -pt.mean(pt.log(self.p_y_given_x)[pt.arange(y.shape[0]), y])
+
+    def errors(self, y):
+        """Return the fraction of examples in the minibatch that are misclassified.
+
+        :param y: symbolic vector of integer labels, one per example
+        """
+        if y.ndim != self.y_pred.ndim:
+            raise TypeError(
+                f"y should have the same shape as self.y_pred: y is {y.type}, y_pred is {self.y_pred.type}"
+            )
+        if not y.dtype.startswith("int"):
+            raise TypeError(f"y should hold integer labels, got dtype {y.dtype}")
+        return pt.mean(pt.neq(self.y_pred, y))
+
+
+@entry_point
+def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl.gz", batch_size=600):
+    """Stochastic gradient descent optimisation of a log-linear model on MNIST.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic gradient)
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+    :type dataset: string
+    :param dataset: the path of the MNIST dataset file (or IDX folder)
+    :param batch_size: examples per minibatch
+
+    Saves the best model to ``best_model.pkl``; returns the
+    :class:`~dltutorial.training.TrainingResult`.
+    """
+    datasets = load_data(dataset)
+    train_set_x, train_set_y = datasets[0]
+    n_train_batches = n_batches(train_set_x, batch_size)
+
+    print("... building the model")
+    index = pt.lscalar("index")  # index to a [mini]batch
+    x = pt.matrix("x")  # data, presented as rasterized images
+    y = pt.ivector("y")  # labels, presented as 1D vector of [int] labels
+    n_in = train_set_x.get_value(borrow=True).shape[1]
+    classifier = LogisticRegression(input=x, n_in=n_in, n_out=10)
+    cost = classifier.negative_log_likelihood(y)
+
+    validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets)
+    train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
+                                        learning_rate, datasets[0])
+
+    print("... training the model")
+    result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+                            n_epochs=n_epochs, patience=5000,
+                            on_best=lambda: save_pickle(classifier, "best_model.pkl"))
+    print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
+          % (result.best_validation_loss * 100.0, result.test_score * 100.0))
+    print("The code run for %d epochs, with %f epochs/sec" % (result.epochs, result.epochs / result.seconds))
+    report_time(__file__, result.seconds, minutes=False)
+    return result
+
+
+@entry_point
+def predict(dataset="mnist.pkl.gz", model="best_model.pkl", n=10):
+    """Load the saved model and print its predictions for the first ``n`` test images."""
+    with open(model, "rb") as f:
+        classifier = pickle.load(f)
+    predict_model = compile_function([classifier.input], classifier.y_pred)
+    test_set_x, _ = load_data(dataset)[2]
+    predicted_values = predict_model(test_set_x.get_value()[:n])
+    print(f"Predicted values for the first {n} examples in test set:")
+    print(predicted_values)
+    return predicted_values

@@ -1,0 +1,34 @@
+"""Pictures the tutorials write: filter tiles and learning curves (PNG files)."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from .files import atomic_write  # noqa: E402
+from .utils import tile_raster_images  # noqa: E402
+
+
+def save_filters(W, path, img_shape=(28, 28), tile_shape=(10, 10), tile_spacing=(1, 1)):
+    """Save the first columns of a weight matrix ``W`` (n_visible x n_hidden) as image tiles."""
+    pixels = tile_raster_images(X=W.T, img_shape=img_shape, tile_shape=tile_shape, tile_spacing=tile_spacing)
+    with atomic_write(path) as f:
+        Image.fromarray(pixels).save(f, format="PNG")
+
+
+def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):
+    """Plot named curves ``{label: (xs, ys)}`` into one PNG."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker=".", label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)

@@ -1,0 +1,167 @@
+"""The training loops, written once and shared by every tutorial.
+
+:func:`early_stopping` is the minibatch SGD loop with patience from the
+tutorial's "Getting started" chapter: validate every
+``validation_frequency`` minibatches, and when the validation error improves
+by more than ``improvement_threshold`` extend the patience to
+``patience_increase`` times the current iteration; stop when the iteration
+count passes the patience.  :func:`pretrain_layers` is the layer-wise
+pretraining loop of the SdA (and DBN).  Both print the original's log lines
+and show a progress bar when the output is a terminal.
+"""
+
+import os
+import sys
+import timeit
+from dataclasses import dataclass, field
+
+import numpy
+import pytensor.tensor as pt
+from tqdm import tqdm
+
+from .compile import compile_function
+
+
+@dataclass
+class TrainingResult:
+    """What an early-stopping run found; every figure the loop prints is here."""
+
+    best_validation_loss: float = numpy.inf
+    best_iter: int = 0
+    test_score: float = 0.0
+    epochs: int = 0
+    seconds: float = 0.0
+    epoch_costs: list = field(default_factory=list)  # mean training cost per epoch
+    validation: list = field(default_factory=list)  # (epoch, iteration, validation error)
+    test: list = field(default_factory=list)  # (epoch, iteration, test error) at each new best
+
+    def as_dict(self):
+        return {k: (float(v) if isinstance(v, numpy.floating) else v) for k, v in self.__dict__.items()}
+
+
+def _progress(total, desc):
+    """A tqdm bar on a terminal, nothing otherwise (tqdm's ``disable=None``)."""
+    return tqdm(total=total, desc=desc, leave=False, disable=None, mininterval=0.5, unit="batch")
+
+
+def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patience,
+                   patience_increase=2, improvement_threshold=0.995, on_best=None,
+                   log=print):
+    """Run minibatch SGD with early stopping and return a :class:`TrainingResult`.
+
+    :param train_model: ``train_model(minibatch_index)`` does one update and returns the cost
+    :param validate: ``validate()`` returns the validation error (a fraction) of each minibatch
+    :param test: ``test()`` returns the test error of each minibatch; called at each new best
+    :param patience: look at this many minibatches regardless
+    :param on_best: called with no arguments at each new best (e.g. to save the model)
+    """
+    validation_frequency = min(n_train_batches, patience // 2)
+    result = TrainingResult()
+    start_time = timeit.default_timer()
+    done_looping = False
+    epoch = 0
+    while epoch < n_epochs and not done_looping:
+        epoch += 1
+        costs = []
+        bar = _progress(n_train_batches, f"epoch {epoch}")
+        for minibatch_index in range(n_train_batches):
+            costs.append(train_model(minibatch_index))
+            bar.update()
+            iteration = (epoch - 1) * n_train_batches + minibatch_index
+            if (iteration + 1) % validation_frequency == 0:
+                this_validation_loss = float(numpy.mean(validate(), dtype="float64"))
+                result.validation.append((epoch, iteration + 1, this_validation_loss))
+                bar.clear()
+                log("epoch %i, minibatch %i/%i, validation error %f %%"
+                    % (epoch, minibatch_index + 1, n_train_batches, this_validation_loss * 100.0))
+                if this_validation_loss < result.best_validation_loss:
+                    if this_validation_loss < result.best_validation_loss * improvement_threshold:
+                        patience = max(patience, iteration * patience_increase)
+                    result.best_validation_loss = this_validation_loss
+                    result.best_iter = iteration
+                    result.test_score = float(numpy.mean(test(), dtype="float64"))
+                    result.test.append((epoch, iteration + 1, result.test_score))
+                    log(("     epoch %i, minibatch %i/%i, test error of best model %f %%")
+                        % (epoch, minibatch_index + 1, n_train_batches, result.test_score * 100.0))
+                    if on_best is not None:
+                        on_best()
+            if patience <= iteration:
+                done_looping = True
+                break
+        bar.close()
+        result.epoch_costs.append(float(numpy.mean(costs, dtype="float64")))
+    result.epochs = epoch
+    result.seconds = timeit.default_timer() - start_time
+    return result
+
+
+PRETRAINING_LINE = "Pre-training layer {layer}, epoch {epoch}, cost {cost:f}"
+
+
+def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_kwargs,
+                    line=PRETRAINING_LINE, log=print):
+    """Train each layer in turn for ``pretraining_epochs``; return the mean cost per epoch.
+
+    :param pretraining_fns: one compiled function per layer, called as ``fn(index=i, **kwargs)``
+    :param layer_kwargs: one dict of keyword arguments per layer (e.g. corruption and lr)
+    :param line: the log line printed after each epoch (fields layer, epoch, cost)
+    :returns: ``costs[layer][epoch]``
+    """
+    costs = []
+    for i, (fn, kwargs) in enumerate(zip(pretraining_fns, layer_kwargs)):
+        costs.append([])
+        for epoch in range(pretraining_epochs):
+            c = []
+            with _progress(n_train_batches, f"layer {i} epoch {epoch}") as bar:
+                for batch_index in range(n_train_batches):
+                    c.append(fn(index=batch_index, **kwargs))
+                    bar.update()
+            costs[i].append(float(numpy.mean(c, dtype="float64")))
+            log(line.format(layer=i, epoch=epoch, cost=costs[i][-1]))
+    return costs
+
+
+def minibatch_givens(index, batch_size, *pairs):
+    """The tutorial's ``givens``: each symbolic variable -> its minibatch slice of the data.
+
+    ``minibatch_givens(index, 20, (x, train_set_x), (y, train_set_y))`` is
+    ``{x: train_set_x[index * 20: (index + 1) * 20], y: ...}``.
+    """
+    return {var: data[index * batch_size: (index + 1) * batch_size] for var, data in pairs}
+
+
+def n_batches(shared_x, batch_size):
+    """How many whole minibatches the data set in ``shared_x`` holds (at least one, or ValueError)."""
+    n_examples = shared_x.get_value(borrow=True).shape[0]
+    if n_examples < batch_size:
+        raise ValueError(f"a data set holds {n_examples} examples, fewer than one minibatch of {batch_size}")
+    return n_examples // batch_size
+
+
+def build_evaluators(index, batch_size, x, y, errors, datasets):
+    """Compile the validation and test error functions.
+
+    Returns two Python functions ``validate()`` and ``test()`` that return
+    the list of errors of every minibatch of the validation and test sets.
+    """
+    scorers = []
+    for set_x, set_y in datasets[1:]:
+        fn = compile_function([index], errors,
+                              givens=minibatch_givens(index, batch_size, (x, set_x), (y, set_y)))
+        count = n_batches(set_x, batch_size)
+        scorers.append(lambda fn=fn, count=count: [fn(i) for i in range(count)])
+    return scorers
+
+
+def sgd_training_function(index, batch_size, x, y, cost, params, learning_rate, train_set):
+    """Compile ``train_model(index)``: one SGD step on minibatch ``index``, returning the cost."""
+    gparams = [pt.grad(cost, param) for param in params]
+    updates = [(param, param - learning_rate * gparam) for param, gparam in zip(params, gparams)]
+    return compile_function([index], cost, updates=updates,
+                            givens=minibatch_givens(index, batch_size, (x, train_set[0]), (y, train_set[1])))
+
+
+def report_time(file, seconds, what="code", minutes=True):
+    """Print the tutorial's run-time line to stderr ("The code for file mlp.py ran for 1.23m")."""
+    duration = f"{seconds / 60.0:.2f}m" if minutes else f"{seconds:.1f}s"
+    print(f"The {what} for file {os.path.basename(file)} ran for {duration}", file=sys.stderr)

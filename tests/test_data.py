@@ -1,0 +1,138 @@
+import gzip
+from pathlib import Path
+
+import numpy
+import pytest
+
+from dltutorial import data
+from dltutorial.data import DataError, fetch, load_data, load_mnist, read_idx
+
+from .conftest import idx_bytes, write_idx_folder
+
+
+def test_three_input_kinds_give_identical_arrays(tiny_idx, tiny_pickle, tmp_path):
+    plain = write_idx_folder(tmp_path / "plain", compress=False)
+    kinds = [load_mnist(tiny_idx), load_mnist(tiny_pickle), load_mnist(plain)]
+    for other in kinds[1:]:
+        for (x0, y0), (x1, y1) in zip(kinds[0], other):
+            numpy.testing.assert_array_equal(x0, x1)
+            numpy.testing.assert_array_equal(y0, y1)
+    (train_x, train_y), (valid_x, _), (test_x, _) = kinds[0]
+    assert train_x.shape == (500, 64) and valid_x.shape == (100, 64) and test_x.shape == (120, 64)
+    assert train_x.dtype == numpy.float32 and train_x.max() == 250 / 256
+
+
+def test_real_split_sizes_and_scaling(monkeypatch, tmp_path):
+    """More than 50,000 training images: the first 50,000 train, the rest validate."""
+    monkeypatch.setattr(data, "N_TRAIN", 50)
+    folder = write_idx_folder(tmp_path / "idx", n_train=60, n_test=10)
+    (tx, _), (vx, _), (sx, _) = load_mnist(folder)
+    assert (len(tx), len(vx), len(sx)) == (50, 10, 10)
+
+
+def test_load_data_gives_shared_variables_and_int32_labels(tiny_idx):
+    (train_x, train_y), _, (test_x, test_y) = load_data(tiny_idx)
+    assert train_x.get_value().shape == (500, 64)
+    assert train_y.dtype == "int32" and test_y.eval().shape == (120,)
+
+
+def test_missing_file_names_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLTUTORIAL_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path / "data")
+    with pytest.raises(DataError) as error:
+        load_mnist("mnist.pkl.gz")
+    message = str(error.value)
+    assert "\n" not in message and "mnist.pkl.gz" in message and "nowhere" in message and "make data" in message
+
+
+def test_default_name_finds_idx_folder_through_environment(tiny_idx, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLTUTORIAL_DATA", str(tiny_idx))
+    assert load_mnist("mnist.pkl.gz")[0][0].shape == (500, 64)
+
+
+def test_truncated_gzip(tiny_idx):
+    path = tiny_idx / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz: corrupt or truncated") as error:
+        load_mnist(tiny_idx)
+    assert "\n" not in str(error.value)
+
+
+def test_wrong_magic_number(tiny_idx):
+    with gzip.open(tiny_idx / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(b"\x1f\x00\x08\x01" + bytes(20))
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz: not an IDX file"):
+        load_mnist(tiny_idx)
+
+
+def test_idx_shorter_than_its_header_says(tmp_path):
+    path = tmp_path / "x-idx1-ubyte"
+    path.write_bytes(idx_bytes(numpy.arange(10, dtype=numpy.uint8))[:-3])
+    with pytest.raises(DataError, match="truncated IDX file"):
+        read_idx(path)
+
+
+def test_label_count_mismatch(tiny_idx):
+    with gzip.open(tiny_idx / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(idx_bytes(numpy.zeros(7, dtype=numpy.uint8)))
+    with pytest.raises(DataError, match="120 images but 7 labels"):
+        load_mnist(tiny_idx)
+
+
+def test_pickle_with_wrong_shapes(tmp_path):
+    import pickle
+
+    path = tmp_path / "bad.pkl.gz"
+    x = numpy.zeros((5, 4), numpy.float32)
+    with gzip.open(path, "wb") as f:
+        pickle.dump(((x, numpy.zeros(5, numpy.int64)), (x, numpy.zeros(4, numpy.int64)), (x, numpy.zeros(5))), f)
+    with pytest.raises(DataError, match=r"bad.pkl.gz: valid set has shapes x\(5, 4\) y\(4,\)"):
+        load_mnist(path)
+
+
+def _mirror(tmp_path, tiny_idx):
+    """A local 'mirror' (file:// URL) serving the tiny files, and their md5 table."""
+    import hashlib
+
+    checksums = {stem: (hashlib.md5((tiny_idx / (stem + ".gz")).read_bytes()).hexdigest(), "0" * 32)
+                 for stem in data.MNIST_MD5}
+    return tiny_idx.as_uri() + "/", checksums
+
+
+def test_fetch_verifies_and_writes_files(tmp_path, tiny_idx):
+    mirror, checksums = _mirror(tmp_path, tiny_idx)
+    dest = tmp_path / "dest"
+    fetch(dest, mirrors=["file:///nonexistent/", mirror], checksums=checksums)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(s + ".gz" for s in checksums)
+    assert load_mnist(dest)[0][0].shape == (500, 64)
+
+
+def test_fetch_accepts_md5_of_decompressed_content(tmp_path, tiny_idx):
+    import hashlib
+
+    mirror, checksums = _mirror(tmp_path, tiny_idx)
+    stem = "train-images-idx3-ubyte"
+    raw = gzip.decompress((tiny_idx / (stem + ".gz")).read_bytes())
+    checksums[stem] = ("f" * 32, hashlib.md5(raw).hexdigest())
+    fetch(tmp_path / "dest", mirrors=[mirror], checksums=checksums)
+    assert (tmp_path / "dest" / (stem + ".gz")).exists()
+
+
+def test_fetch_with_wrong_checksum_leaves_nothing(tmp_path, tiny_idx):
+    mirror, checksums = _mirror(tmp_path, tiny_idx)
+    checksums["t10k-images-idx3-ubyte"] = ("0" * 32, "1" * 32)
+    dest = tmp_path / "dest"
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz.*wrong md5") as error:
+        fetch(dest, mirrors=[mirror], checksums=checksums)
+    assert "\n" not in str(error.value)
+    assert not any("t10k-images" in p.name for p in Path(dest).iterdir())
+    assert not any(p.name.endswith(".part") for p in Path(dest).iterdir())
+
+
+def test_fetch_offline_fails_in_one_line(tmp_path):
+    with pytest.raises(DataError, match="could not download .* from any mirror") as error:
+        fetch(tmp_path / "dest", mirrors=["file:///nonexistent/"])
+    assert "\n" not in str(error.value)
+    assert list((tmp_path / "dest").iterdir()) == []

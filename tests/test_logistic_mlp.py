@@ -1,0 +1,114 @@
+import pickle
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from pytensor.gradient import verify_grad
+
+from dltutorial.logistic_cg import cg_optimization_mnist
+from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
+from dltutorial import mlp
+from dltutorial.mlp import MLP, HiddenLayer
+
+from .conftest import write_idx_folder
+
+LABELS = numpy.array([0, 2, 1, 2, 0], dtype="int32")
+
+
+def test_logistic_nll_gradient(float64):
+    rng = numpy.random.RandomState(0)
+    x = rng.rand(5, 4)
+
+    def nll(W, b):
+        model = LogisticRegression(pt.constant(x), 4, 3, W=W, b=b)
+        return model.negative_log_likelihood(pt.constant(LABELS))
+
+    verify_grad(nll, [rng.randn(4, 3), rng.randn(3)], rng=rng)
+
+
+def test_mlp_cost_gradient(float64):
+    rng = numpy.random.RandomState(1)
+    x = rng.rand(5, 4)
+
+    def cost(W1, b1, W2, b2):
+        hidden = HiddenLayer(rng, pt.constant(x), 4, 6, W=W1, b=b1)
+        top = LogisticRegression(hidden.output, 6, 3, W=W2, b=b2)
+        return top.negative_log_likelihood(pt.constant(LABELS)) + 1e-3 * (W1 ** 2).sum() + 1e-3 * abs(W2).sum()
+
+    verify_grad(cost, [rng.randn(4, 6), rng.randn(6), rng.randn(6, 3), rng.randn(3)], rng=rng)
+
+
+def test_errors_rejects_wrong_labels():
+    model = LogisticRegression(pt.matrix("x"), 4, 3)
+    with pytest.raises(TypeError, match="same shape"):
+        model.errors(pt.imatrix("y"))
+    with pytest.raises(TypeError, match="integer labels"):
+        model.errors(pt.vector("y"))
+
+
+def test_hidden_layer_initialisation():
+    rng = numpy.random.RandomState(1234)
+    layer = HiddenLayer(rng, pt.matrix(), 300, 100)
+    W = layer.W.get_value()
+    bound = numpy.sqrt(6.0 / 400)
+    assert W.shape == (300, 100) and abs(W).max() <= bound and abs(W).max() > 0.95 * bound
+    sig = HiddenLayer(numpy.random.RandomState(1234), pt.matrix(), 300, 100, activation=pt.sigmoid)
+    numpy.testing.assert_allclose(sig.W.get_value(), 4 * W, rtol=1e-6)
+    assert not layer.b.get_value().any()
+
+
+def test_mlp_attributes():
+    model = MLP(numpy.random.RandomState(1234), pt.matrix("x"), 64, 20, 10)
+    assert [p.get_value().shape for p in model.params] == [(64, 20), (20,), (20, 10), (10,)]
+    assert model.L1.eval() > 0 and model.L2_sqr.eval() > 0
+
+
+def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    result = sgd_optimization_mnist(learning_rate=0.5, n_epochs=5, dataset=tiny_idx, batch_size=20)
+    assert result.test_score < 0.05
+    assert result.epoch_costs[-1] < result.epoch_costs[0]
+    out = capsys.readouterr().out
+    assert "epoch 1, minibatch 25/25, validation error" in out
+    assert "Optimization complete with best validation score of" in out
+    with open(tmp_path / "best_model.pkl", "rb") as f:
+        assert isinstance(pickle.load(f), LogisticRegression)
+    predictions = predict(dataset=tiny_idx, n=10)
+    assert predictions.shape == (10,)
+
+
+def test_logistic_cg_learns(tmp_path):
+    # the tutorial's CG code uses minibatches of 600: make every set hold at least one
+    folder = write_idx_folder(tmp_path / "idx", n_train=3600, n_test=600)
+    result = cg_optimization_mnist(n_epochs=10, mnist_pkl_gz=folder)
+    assert 1 <= len(result["validation"]) <= 10
+    # the test error is measured at the best validation score: it must exist and be low
+    assert numpy.isfinite(result["best_validation_error"]) and result["test_error"] < 0.1
+
+
+def test_minibatch_larger_than_data_is_an_error(tiny_idx):
+    with pytest.raises(ValueError, match="fewer than one minibatch of 600"):
+        cg_optimization_mnist(n_epochs=1, mnist_pkl_gz=tiny_idx)
+
+
+def test_mlp_learns(tiny_idx, capsys):
+    result = mlp.test_mlp(learning_rate=0.1, n_epochs=4, dataset=tiny_idx, batch_size=20, n_hidden=30)
+    assert result.test_score < 0.1
+    assert "Optimization complete. Best validation score of" in capsys.readouterr().out
+
+
+def test_same_seed_same_result(tiny_idx):
+    first = mlp.test_mlp(n_epochs=1, dataset=tiny_idx, n_hidden=10, floatX="float64")
+    second = mlp.test_mlp(n_epochs=1, dataset=tiny_idx, n_hidden=10, floatX="float64")
+    assert first.epoch_costs == second.epoch_costs
+
+
+def test_floatX_switch(tiny_idx):
+    from dltutorial.compile import settings
+    from dltutorial.data import load_data
+
+    for floatX in ("float32", "float64"):
+        with settings(floatX=floatX):
+            assert load_data(tiny_idx)[0][0].dtype == floatX
+            assert pytensor.config.floatX == floatX

@@ -1,0 +1,57 @@
+from dltutorial.training import early_stopping, pretrain_layers
+
+
+def scripted(errors):
+    """A validate() that returns the next error of a script at each call."""
+    calls = iter(errors)
+    return lambda: [next(calls)]
+
+
+def test_stops_when_validation_stops_improving():
+    # 10 batches an epoch, patience 20: validation every 10 iterations
+    errors = [0.5, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]
+    steps = []
+    lines = []
+    result = early_stopping(lambda i: steps.append(i) or 1.0, 10, scripted(errors), lambda: [0.25],
+                            n_epochs=100, patience=20, log=lines.append)
+    # best at epoch 3 (iteration 29): patience becomes max(20, 29 * 2) = 58 -> stops at iteration 58
+    assert result.best_iter == 29 and result.best_validation_loss == 0.3
+    assert len(steps) == 59 and result.epochs == 6
+    assert lines[0] == "epoch 1, minibatch 10/10, validation error 50.000000 %"
+    assert lines[1] == "     epoch 1, minibatch 10/10, test error of best model 25.000000 %"
+
+
+def test_small_improvements_do_not_extend_patience():
+    errors = [0.5, 0.499, 0.498, 0.497, 0.496]
+    result = early_stopping(lambda i: 1.0, 10, scripted(errors), lambda: [0.1],
+                            n_epochs=100, patience=20, log=lambda line: None)
+    # 0.499 improves on 0.5 by less than 0.5 %: patience stays 20, the run stops at iteration 20
+    assert result.epochs == 3 and result.best_validation_loss == 0.499 and result.best_iter == 19
+
+
+def test_n_epochs_bounds_the_run():
+    result = early_stopping(lambda i: 1.0, 10, lambda: [0.1], lambda: [0.1], n_epochs=2, patience=10 ** 6,
+                            log=lambda line: None)
+    assert result.epochs == 2 and len(result.epoch_costs) == 2
+
+
+def test_pretrain_layers_calls_each_layer_with_its_arguments():
+    calls = []
+    lines = []
+
+    def layer(k):
+        return lambda index, corruption: calls.append((k, index, corruption)) or float(k)
+
+    costs = pretrain_layers([layer(0), layer(1)], 3, 2, [{"corruption": 0.1}, {"corruption": 0.3}],
+                            log=lines.append)
+    assert costs == [[0.0, 0.0], [1.0, 1.0]]
+    assert calls[:3] == [(0, 0, 0.1), (0, 1, 0.1), (0, 2, 0.1)] and calls[-1] == (1, 2, 0.3)
+    assert lines[-1] == "Pre-training layer 1, epoch 1, cost 1.000000"
+
+
+def test_validation_frequency_is_half_the_patience_when_smaller_than_an_epoch():
+    seen, steps = [], []
+    early_stopping(lambda i: steps.append(i) or 1.0, 10, lambda: seen.append(1) or [0.1], lambda: [0.1],
+                   n_epochs=1, patience=4, log=lambda line: None)
+    # validate every 2 minibatches; the run stops once the iteration reaches the patience (4)
+    assert len(seen) == 2 and steps == [0, 1, 2, 3, 4]
