@@ -130,7 +130,6 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
     train_set_x, _ = datasets[0]
     n_train_batches = n_batches(train_set_x, batch_size)
     n_visible = train_set_x.get_value(borrow=True).shape[1]
-    side = int(round(numpy.sqrt(n_visible)))
     index = pt.lscalar("index")
     x = pt.matrix("x")
     os.makedirs(output_folder, exist_ok=True)
@@ -149,7 +148,7 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
         training_time = timeit.default_timer() - start_time
         report_time(__file__, training_time, what=f"{int(corruption * 100)}% corruption code")
         name = f"filters_corruption_{int(corruption * 100)}.png"
-        save_filters(da.W.get_value(borrow=True), os.path.join(output_folder, name), img_shape=(side, side))
+        save_filters(da.W.get_value(borrow=True), os.path.join(output_folder, name))
         results[name] = {"corruption": corruption, "epoch_costs": costs[0], "seconds": training_time}
     save_json(results, os.path.join(output_folder, "results.json"))
     return results

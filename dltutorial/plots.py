@@ -4,14 +4,21 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from .files import atomic_write  # noqa: E402
 from .utils import tile_raster_images  # noqa: E402
 
 
-def save_filters(W, path, img_shape=(28, 28), tile_shape=(10, 10), tile_spacing=(1, 1)):
-    """Save the first columns of a weight matrix ``W`` (n_visible x n_hidden) as image tiles."""
+def save_filters(W, path, img_shape=None, tile_shape=(10, 10), tile_spacing=(1, 1)):
+    """Save the first columns of a weight matrix ``W`` (n_visible x n_hidden) as image tiles.
+
+    ``img_shape`` defaults to square images (28x28 for MNIST's 784 pixels).
+    """
+    if img_shape is None:
+        side = int(round(numpy.sqrt(W.shape[0])))
+        img_shape = (side, side)
     pixels = tile_raster_images(X=W.T, img_shape=img_shape, tile_shape=tile_shape, tile_spacing=tile_spacing)
     with atomic_write(path) as f:
         Image.fromarray(pixels).save(f, format="PNG")

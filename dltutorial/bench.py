@@ -1,0 +1,218 @@
+"""Seconds per epoch of the tutorials' training steps, per compile mode, next to plain numpy.
+
+``make bench`` (``python -m dltutorial.bench``) times, on real MNIST:
+
+* ``logistic_sgd``: one epoch of ``train_model`` (batch 600);
+* ``mlp``: one epoch of ``train_model`` (batch 20, 500 hidden units);
+* ``SdA pretrain L0`` / ``L1``: the pretraining step of layer 0 / layer 1
+  (batch 1, cached codes for layer 1), 784-1000-1000;
+* ``SdA finetune``: the finetuning step of the 784-1000-1000-1000-10 network (batch 1).
+
+Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
+50,000 calls of an epoch.  Each figure is the median of ``--repeats`` runs
+(min-max beside it); ``numpy`` is the same step written in plain numpy
+(matrix products through numpy's BLAS), timed in the same run as a floor.
+Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
+"""
+
+import argparse
+import platform
+import statistics
+import timeit
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from .compile import available_modes, settings
+from .data import load_data, load_mnist
+from .files import atomic_write, make_run_folder, save_json
+from .logistic_sgd import LogisticRegression
+from .mlp import MLP
+from .SdA import SdA
+from .training import n_batches, sgd_training_function
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + numpy.exp(-a))
+
+
+def _softmax_grad(logits, labels):
+    """Gradient of the mean NLL of a softmax layer with respect to its logits."""
+    p = numpy.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[numpy.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def numpy_logistic(x, y, batch_size, lr=0.13):
+    W, b = numpy.zeros((x.shape[1], 10), x.dtype), numpy.zeros(10, x.dtype)
+
+    def step(i):
+        xb, yb = x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
+        d = _softmax_grad(xb @ W + b, yb)
+        W.__isub__(lr * (xb.T @ d))
+        b.__isub__(lr * d.sum(0))
+    return step
+
+
+def numpy_mlp(x, y, batch_size, n_hidden=500, lr=0.01, L2=1e-4):
+    rng = numpy.random.RandomState(1234)
+    bound = numpy.sqrt(6.0 / (x.shape[1] + n_hidden))
+    W1 = rng.uniform(-bound, bound, (x.shape[1], n_hidden)).astype(x.dtype)
+    b1, W2, b2 = numpy.zeros(n_hidden, x.dtype), numpy.zeros((n_hidden, 10), x.dtype), numpy.zeros(10, x.dtype)
+
+    def step(i):
+        xb, yb = x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
+        h = numpy.tanh(xb @ W1 + b1)
+        d2 = _softmax_grad(h @ W2 + b2, yb)
+        d1 = (d2 @ W2.T) * (1 - h * h)
+        W2.__isub__(lr * (h.T @ d2 + 2 * L2 * W2))
+        b2.__isub__(lr * d2.sum(0))
+        W1.__isub__(lr * (xb.T @ d1 + 2 * L2 * W1))
+        b1.__isub__(lr * d1.sum(0))
+    return step
+
+
+def numpy_dA(x, n_hidden=1000, corruption=0.1, lr=0.001):
+    rng = numpy.random.RandomState(1)
+    W = rng.uniform(-0.1, 0.1, (x.shape[1], n_hidden)).astype(x.dtype)
+    b, bp = numpy.zeros(n_hidden, x.dtype), numpy.zeros(x.shape[1], x.dtype)
+
+    def step(i):
+        xb = x[i:i + 1]
+        tx = xb * (rng.uniform(size=xb.shape) > corruption)
+        h = _sigmoid(tx @ W + b)
+        z = _sigmoid(h @ W.T + bp)
+        dz = z - xb  # gradient of the cross-entropy with respect to z's logits
+        dh = (dz @ W) * h * (1 - h)
+        W.__isub__(lr * (tx.T @ dh + dz.T @ h))
+        b.__isub__(lr * dh.sum(0))
+        bp.__isub__(lr * dz.sum(0))
+    return step
+
+
+def numpy_finetune(x, y, sizes=(1000, 1000, 1000), lr=0.1):
+    rng = numpy.random.RandomState(1)
+    dims = [x.shape[1], *sizes]
+    Ws = [rng.uniform(-0.05, 0.05, (a, b)).astype(x.dtype) for a, b in zip(dims, dims[1:])]
+    bs = [numpy.zeros(d, x.dtype) for d in sizes]
+    W_out, b_out = numpy.zeros((sizes[-1], 10), x.dtype), numpy.zeros(10, x.dtype)
+
+    def step(i):
+        hs = [x[i:i + 1]]
+        for W, b in zip(Ws, bs):
+            hs.append(_sigmoid(hs[-1] @ W + b))
+        d = _softmax_grad(hs[-1] @ W_out + b_out, y[i:i + 1])
+        back = (d @ W_out.T) * hs[-1] * (1 - hs[-1])
+        W_out.__isub__(lr * (hs[-1].T @ d))
+        b_out.__isub__(lr * d.sum(0))
+        for k in reversed(range(len(Ws))):
+            grad_W = hs[k].T @ back
+            if k:
+                next_back = (back @ Ws[k].T) * hs[k] * (1 - hs[k])
+            Ws[k].__isub__(lr * grad_W)
+            bs[k].__isub__(lr * back.sum(0))
+            if k:
+                back = next_back
+    return step
+
+
+def time_steps(step, n_steps, repeats):
+    """Seconds for ``n_steps`` calls of ``step(i)``, ``repeats`` times."""
+    step(0)  # warm up (first call may allocate or compile)
+    times = []
+    for _ in range(repeats):
+        start = timeit.default_timer()
+        for i in range(n_steps):
+            step(i)
+        times.append(timeit.default_timer() - start)
+    return times
+
+
+def pytensor_steps(datasets):
+    """Compile each benchmarked training step with ``mode``: {name: step(i)}."""
+    index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
+    train = datasets[0]
+    n_in = train[0].get_value(borrow=True).shape[1]
+    logistic = LogisticRegression(x, n_in, 10)
+    mlp = MLP(numpy.random.RandomState(1234), x, n_in, 500, 10)
+    mlp_cost = mlp.negative_log_likelihood(y) + 1e-4 * mlp.L2_sqr
+    sda = SdA(numpy.random.RandomState(89677), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
+    pretrain = sda.pretraining_functions(train[0], batch_size=1)
+    finetune = sda.build_finetune_functions(datasets, batch_size=1, learning_rate=0.1)[0]
+    return {
+        "logistic_sgd": sgd_training_function(index, 600, x, y, logistic.negative_log_likelihood(y),
+                                              logistic.params, 0.13, train),
+        "mlp": sgd_training_function(index, 20, x, y, mlp_cost, mlp.params, 0.01, train),
+        "SdA pretrain L0": lambda i: pretrain[0](i, corruption=0.1, lr=0.001),
+        "SdA pretrain L1": lambda i: pretrain[1](i, corruption=0.2, lr=0.001),
+        "SdA finetune": finetune,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m dltutorial.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default="mnist.pkl.gz", help="MNIST file or IDX folder")
+    parser.add_argument("--modes", nargs="+", default=available_modes(), help="default: %(default)s")
+    parser.add_argument("--floatX", default="float32", choices=("float32", "float64"))
+    parser.add_argument("--steps", type=int, default=5000, help="calls timed for batch-size-1 phases")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    with settings(floatX=args.floatX):
+        arrays = load_mnist(args.data)
+        datasets = load_data(args.data)
+    train_x, train_y = (numpy.asarray(a, dtype=d) for a, d in zip(arrays[0], (args.floatX, "int64")))
+    n_train = len(train_x)
+    # name -> (calls timed, calls in one epoch)
+    calls = {"logistic_sgd": (n_train // 600,) * 2, "mlp": (n_train // 20,) * 2}
+    for name in ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune"):
+        calls[name] = (min(args.steps, n_train), n_train)
+
+    rows = []
+
+    def record(name, backend, times, compile_seconds=None):
+        timed, per_epoch = calls[name]
+        epoch = [t * per_epoch / timed for t in times]
+        rows.append({"step": name, "mode": backend, "floatX": args.floatX,
+                     "seconds_per_epoch": statistics.median(epoch), "min": min(epoch), "max": max(epoch),
+                     "compile_seconds": compile_seconds, "calls_timed": timed})
+        print(f"{name:16s} {backend:6s} {statistics.median(epoch):8.2f} s/epoch "
+              f"(min {min(epoch):.2f}, max {max(epoch):.2f})", flush=True)
+
+    for mode in args.modes:
+        with settings(mode=mode, floatX=args.floatX):
+            start = timeit.default_timer()
+            steps = pytensor_steps(datasets)
+            compile_seconds = timeit.default_timer() - start
+            for name, step in steps.items():
+                record(name, mode, time_steps(step, calls[name][0], args.repeats), compile_seconds)
+    # the numpy dA of layer 1 reads codes of layer 0, as the cached pretraining does
+    codes = _sigmoid(train_x[:args.steps + 1] @ numpy.random.RandomState(0).uniform(
+        -0.1, 0.1, (train_x.shape[1], 1000)).astype(args.floatX))
+    reference = {
+        "logistic_sgd": numpy_logistic(train_x, train_y, 600),
+        "mlp": numpy_mlp(train_x, train_y, 20),
+        "SdA pretrain L0": numpy_dA(train_x, corruption=0.1),
+        "SdA pretrain L1": numpy_dA(codes, corruption=0.2),
+        "SdA finetune": numpy_finetune(train_x, train_y),
+    }
+    for name, step in reference.items():
+        record(name, "numpy", time_steps(step, calls[name][0], args.repeats))
+
+    folder = make_run_folder("bench")
+    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
+    save_json({"machine": machine, "args": vars(args), "rows": rows}, folder / "bench.json")
+    with atomic_write(folder / "bench.md", "w") as f:
+        f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {machine}\n\n")
+        f.write("| step | mode | floatX | s/epoch | min-max | compile s |\n|---|---|---|---|---|---|\n")
+        for r in rows:
+            comp = "" if r["compile_seconds"] is None else f"{r['compile_seconds']:.1f}"
+            f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
+                    f"{r['min']:.2f}-{r['max']:.2f} | {comp} |\n")
+    print(f"written to {folder}/bench.md")
+
+
+if __name__ == "__main__":
+    main()

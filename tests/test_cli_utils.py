@@ -1,0 +1,56 @@
+import os
+import subprocess
+import sys
+
+import numpy
+
+from dltutorial.__main__ import build_parser
+from dltutorial.utils import tile_raster_images
+
+
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, "-m", "dltutorial", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_runs_logistic_sgd_for_one_epoch(tiny_idx, tmp_path):
+    done = run_cli("logistic_sgd", "--n-epochs", "1", "--batch-size", "20", "--data", str(tiny_idx), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "epoch 1, minibatch 25/25, validation error" in done.stdout
+    assert "The code run for 1 epochs" in done.stdout
+    assert (tmp_path / "best_model.pkl").exists()
+
+
+def test_cli_missing_data_is_one_line(tmp_path):
+    done = run_cli("mlp", "--data", str(tmp_path / "absent.pkl.gz"), cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_lists_tutorials_and_maps_options():
+    parser = build_parser()
+    args = parser.parse_args(["SdA", "--n-epochs", "3", "--pretraining-epochs", "1", "--mode", "numba"])
+    assert (args.training_epochs, args.pretraining_epochs, args.mode) == (3, 1, "numba")
+    assert parser.parse_args(["SdA"]).training_epochs == 1000
+    assert parser.parse_args(["mlp", "--n-epochs", "2"]).n_epochs == 2
+
+
+def test_tile_raster_images_layout():
+    X = numpy.arange(6 * 4, dtype=float).reshape(6, 4)
+    out = tile_raster_images(X, img_shape=(2, 2), tile_shape=(2, 3), tile_spacing=(1, 1))
+    assert out.shape == (5, 8) and out.dtype == numpy.uint8
+    # each tile scaled to [0, 1) (eps 1e-8) then truncated to uint8, as the original: 0, 84, 169, 254
+    numpy.testing.assert_array_equal(out[0:2, 0:2], [[0, 84], [169, 254]])
+    assert (out[2, :] == 0).all() and (out[:, 2] == 0).all()  # spacing
+    floats = tile_raster_images(X, (2, 2), (2, 3), output_pixel_vals=False, scale_rows_to_unit_interval=False)
+    numpy.testing.assert_array_equal(floats[2:4, 0:2], X[3].reshape(2, 2))
+
+
+def test_tile_raster_images_four_channels():
+    X = numpy.random.RandomState(0).rand(4, 9)
+    out = tile_raster_images((X, X, None, None), img_shape=(3, 3), tile_shape=(2, 2))
+    assert out.shape == (6, 6, 4) and out.dtype == numpy.uint8
+    assert (out[:, :, 3] == 255).all() and (out[:, :, 2] == 0).all()
+    numpy.testing.assert_array_equal(out[:, :, 0], out[:, :, 1])

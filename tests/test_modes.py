@@ -1,0 +1,48 @@
+"""Every installed compile mode gives the same training costs (float64)."""
+
+import numpy
+import pytensor.tensor as pt
+import pytest
+
+from dltutorial.compile import (ModeError, TutorialFunction, available_modes, check_mode, compile_function,
+                                settings)
+from dltutorial.data import load_data
+from dltutorial.mlp import MLP
+from dltutorial.training import sgd_training_function
+
+
+def mlp_costs(mode, dataset, steps=5):
+    """The first ``steps`` minibatch costs of the MLP tutorial's training function."""
+    with settings(mode=mode, floatX="float64"):
+        datasets = load_data(dataset)
+        index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
+        model = MLP(numpy.random.RandomState(1234), x, 64, 20, 10)
+        cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
+        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.1, datasets[0])
+        return [float(train(i)) for i in range(steps)]
+
+
+@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
+def test_modes_agree_with_c(mode, tiny_idx):
+    numpy.testing.assert_allclose(mlp_costs(mode, tiny_idx), mlp_costs("c", tiny_idx), rtol=1e-8)
+
+
+def test_unknown_mode_is_a_one_line_error():
+    with pytest.raises(ModeError, match="unknown mode 'gpu': choose one of c, numba, jax"):
+        check_mode("gpu")
+    with pytest.raises(ModeError, match="unknown floatX"):
+        with settings(floatX="float16"):
+            pass
+
+
+def test_defaults_positional_and_keyword_arguments():
+    a, b = pt.dscalar("a"), pt.dscalar("b")
+    fn = compile_function([a, b], a - b, defaults={"b": 1.0})
+    assert isinstance(fn, TutorialFunction)
+    assert fn(5) == 4 and fn(5, 2) == 3 and fn(a=5, b=3) == 2 and fn(5, b=0.5) == 4.5
+    with pytest.raises(TypeError, match="missing argument 'a'"):
+        fn(b=2)
+    with pytest.raises(TypeError, match="unexpected arguments: c"):
+        fn(1, c=2)
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        fn(1, 2, 3)
