@@ -15,7 +15,8 @@ $(SETUP): pyproject.toml
 	@if ! ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so /usr/lib64/libopenblas.so >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing OpenBLAS (libopenblas-dev) for PyTensor's C backend"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null; } \
+	      || echo "note: could not install libopenblas-dev; the tutorials will default to numba"; \
 	  else \
 	    echo "note: no OpenBLAS found; install libopenblas-dev (Debian/Ubuntu) for the fast C backend"; \
 	  fi; \

@@ -70,7 +70,7 @@ def main(argv=None):
     params = inspect.signature(func).parameters
     if data is not None:
         args[next(p for p in DATASET_PARAMETERS if p in params)] = data
-    args = {k: v for k, v in args.items() if v is not None or k in ("mode",)}
+    args = {k: v for k, v in args.items() if v is not None}
     try:
         func(**args)
     except (DataError, ModeError) as error:
