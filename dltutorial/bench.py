@@ -11,11 +11,14 @@
 Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
 50,000 calls of an epoch.  Each figure is the median of ``--repeats`` runs
 (min-max beside it); ``numpy`` is the same step written in plain numpy
-(matrix products through numpy's BLAS), timed in the same run as a floor.
+(matrix products through numpy's BLAS), timed in the same run as a floor;
+``torch`` is an idiomatic PyTorch CPU version (autograd + ``torch.optim.SGD``),
+timed when PyTorch is installed (it is not a dependency).
 Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
 """
 
 import argparse
+import importlib.util
 import platform
 import statistics
 import timeit
@@ -118,6 +121,50 @@ def numpy_finetune(x, y, sizes=(1000, 1000, 1000), lr=0.1):
     return step
 
 
+def torch_steps(train_x, train_y, codes):
+    """The same steps in idiomatic PyTorch (autograd, torch.optim.SGD): {name: step(i)}."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    x, y, c = torch.from_numpy(train_x), torch.from_numpy(train_y), torch.from_numpy(codes)
+
+    def sgd_step(params, lr, loss_fn):
+        optimizer = torch.optim.SGD(params, lr=lr)
+
+        def step(i):
+            optimizer.zero_grad()
+            loss = loss_fn(i)
+            loss.backward()
+            optimizer.step()
+        return step
+
+    def dA_step(data, corruption):
+        W = nn.Parameter(torch.empty(data.shape[1], 1000).uniform_(-0.1, 0.1))
+        b, bp = nn.Parameter(torch.zeros(1000)), nn.Parameter(torch.zeros(data.shape[1]))
+
+        def loss(i):
+            xb = data[i:i + 1]
+            h = torch.sigmoid((xb * (torch.rand_like(xb) > corruption)) @ W + b)
+            return F.binary_cross_entropy_with_logits(h @ W.T + bp, xb, reduction="sum")
+        return sgd_step([W, b, bp], 0.001, loss)
+
+    n_in = x.shape[1]
+    logistic = nn.Linear(n_in, 10)
+    mlp = nn.Sequential(nn.Linear(n_in, 500), nn.Tanh(), nn.Linear(500, 10))
+    sda = nn.Sequential(nn.Linear(n_in, 1000), nn.Sigmoid(), nn.Linear(1000, 1000), nn.Sigmoid(),
+                        nn.Linear(1000, 1000), nn.Sigmoid(), nn.Linear(1000, 10))
+    return {
+        "logistic_sgd": sgd_step(logistic.parameters(), 0.13,
+                                 lambda i: F.cross_entropy(logistic(x[i * 600:(i + 1) * 600]), y[i * 600:(i + 1) * 600])),
+        "mlp": sgd_step(mlp.parameters(), 0.01,
+                        lambda i: F.cross_entropy(mlp(x[i * 20:(i + 1) * 20]), y[i * 20:(i + 1) * 20])),
+        "SdA pretrain L0": dA_step(x, 0.1),
+        "SdA pretrain L1": dA_step(c, 0.2),
+        "SdA finetune": sgd_step(sda.parameters(), 0.1, lambda i: F.cross_entropy(sda(x[i:i + 1]), y[i:i + 1])),
+    }
+
+
 def time_steps(step, n_steps, repeats):
     """Seconds for ``n_steps`` calls of ``step(i)``, ``repeats`` times."""
     step(0)  # warm up (first call may allocate or compile)
@@ -200,6 +247,9 @@ def main(argv=None):
     }
     for name, step in reference.items():
         record(name, "numpy", time_steps(step, calls[name][0], args.repeats))
+    if importlib.util.find_spec("torch") is not None:
+        for name, step in torch_steps(train_x, train_y, codes).items():
+            record(name, "torch", time_steps(step, calls[name][0], args.repeats))
 
     folder = make_run_folder("bench")
     machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"

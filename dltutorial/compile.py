@@ -25,10 +25,28 @@ from pathlib import Path
 
 import numpy
 import pytensor
+from pytensor.compile import optdb
 from pytensor.compile.mode import Mode
+from pytensor.graph import node_rewriter
+from pytensor.tensor.rewriting.ofg import inline_ofg_node
+from pytensor.tensor.special import LogSoftmax, Softmax
+
+
+@node_rewriter([Softmax, LogSoftmax])
+def inline_softmax(fgraph, node):
+    """Replace a Softmax/LogSoftmax node by its inner graph of C-compiled elementwise ops.
+
+    In PyTensor 3.0 these ops are symbolic wrappers that the C backend runs
+    through Python: at batch size 1 the LogSoftmax of a 1x10 matrix took
+    0.15 ms, 11 % of an SdA finetuning step.  Inlined, they fuse into C loops.
+    """
+    return inline_ofg_node(node)
+
+
+optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
 
 MODES = {
-    "c": lambda: Mode(linker="cvm", optimizer="fast_run"),
+    "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_c"),
     "numba": lambda: Mode(linker="numba", optimizer="fast_run"),
     "jax": lambda: Mode(linker="jax", optimizer="fast_run"),
 }

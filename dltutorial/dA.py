@@ -146,7 +146,8 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
         costs = pretrain_layers([train_da], n_train_batches, training_epochs, [{}],
                                 line="Training epoch {epoch}, cost  {cost}")
         training_time = timeit.default_timer() - start_time
-        report_time(__file__, training_time, what=f"{int(corruption * 100)}% corruption code")
+        label = f"{int(corruption * 100)}% corruption" if corruption else "no corruption"
+        report_time(__file__, training_time, what=f"{label} code")
         name = f"filters_corruption_{int(corruption * 100)}.png"
         save_filters(da.W.get_value(borrow=True), os.path.join(output_folder, name))
         results[name] = {"corruption": corruption, "epoch_costs": costs[0], "seconds": training_time}

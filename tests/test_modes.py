@@ -46,3 +46,20 @@ def test_defaults_positional_and_keyword_arguments():
         fn(1, c=2)
     with pytest.raises(TypeError, match="takes 2 arguments"):
         fn(1, 2, 3)
+
+
+def test_c_mode_runs_softmax_as_compiled_elementwise_ops(float64):
+    from pytensor.tensor.special import LogSoftmax, Softmax
+
+    from dltutorial.logistic_sgd import LogisticRegression
+
+    x, y = pt.matrix("x"), pt.ivector("y")
+    model = LogisticRegression(x, 4, 3)
+    model.W.set_value(numpy.random.RandomState(0).randn(4, 3))
+    fn = compile_function([x, y], model.negative_log_likelihood(y), mode="c")
+    ops = {type(node.op) for node in fn.fn.maker.fgraph.apply_nodes}
+    assert not ops & {Softmax, LogSoftmax}
+    xs, ys = numpy.random.RandomState(1).rand(5, 4), numpy.array([0, 1, 2, 1, 0], dtype="int32")
+    logits = xs @ model.W.get_value()
+    expected = -numpy.mean(logits[numpy.arange(5), ys] - numpy.log(numpy.exp(logits).sum(axis=1)))
+    assert float(fn(xs, ys)) == pytest.approx(expected, rel=1e-12)
