@@ -11,7 +11,8 @@
 Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
 50,000 calls of an epoch.  Each figure is the median of ``--repeats`` runs
 (min-max beside it); ``numpy`` is the same step written in plain numpy
-(matrix products through numpy's BLAS), timed in the same run as a floor;
+(matrix products through numpy's BLAS; the batch-1 steps as BLAS-2 calls,
+matrix-vector products and in-place rank-1 updates), timed in the same run as a floor;
 ``torch`` is an idiomatic PyTorch CPU version (autograd + ``torch.optim.SGD``),
 timed when PyTorch is installed (it is not a dependency).
 Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
@@ -25,6 +26,7 @@ import timeit
 
 import numpy
 import pytensor
+import scipy.linalg.blas
 import pytensor.tensor as pt
 
 from .compile import available_modes, settings
@@ -77,47 +79,50 @@ def numpy_mlp(x, y, batch_size, n_hidden=500, lr=0.01, L2=1e-4):
     return step
 
 
+def _blas(array):
+    """gemv and ger for ``array``'s dtype (in-place rank-1 updates need Fortran order)."""
+    return scipy.linalg.blas.get_blas_funcs(("gemv", "ger"), (array,))
+
+
 def numpy_dA(x, n_hidden=1000, corruption=0.1, lr=0.001):
+    """The batch-1 dA step with BLAS-2 calls: matrix-vector products and in-place rank-1 updates."""
     rng = numpy.random.RandomState(1)
-    W = rng.uniform(-0.1, 0.1, (x.shape[1], n_hidden)).astype(x.dtype)
+    W = numpy.asfortranarray(rng.uniform(-0.1, 0.1, (x.shape[1], n_hidden)).astype(x.dtype))
     b, bp = numpy.zeros(n_hidden, x.dtype), numpy.zeros(x.shape[1], x.dtype)
+    gemv, ger = _blas(W)
 
     def step(i):
-        xb = x[i:i + 1]
-        tx = xb * (rng.uniform(size=xb.shape) > corruption)
-        h = _sigmoid(tx @ W + b)
-        z = _sigmoid(h @ W.T + bp)
-        dz = z - xb  # gradient of the cross-entropy with respect to z's logits
-        dh = (dz @ W) * h * (1 - h)
-        W.__isub__(lr * (tx.T @ dh + dz.T @ h))
-        b.__isub__(lr * dh.sum(0))
-        bp.__isub__(lr * dz.sum(0))
+        xi = x[i]
+        tx = xi * (rng.uniform(size=xi.shape) > corruption)
+        h = _sigmoid(gemv(1.0, W, tx, trans=1) + b)
+        z = _sigmoid(gemv(1.0, W, h) + bp)
+        dz = z - xi  # gradient of the cross-entropy with respect to z's logits
+        dh = gemv(1.0, W, dz, trans=1) * h * (1 - h)
+        ger(-lr, tx, dh, a=W, overwrite_a=1)
+        ger(-lr, dz, h, a=W, overwrite_a=1)
+        b.__isub__(lr * dh)
+        bp.__isub__(lr * dz)
     return step
 
 
 def numpy_finetune(x, y, sizes=(1000, 1000, 1000), lr=0.1):
+    """The batch-1 finetuning step (sigmoid layers + softmax) with BLAS-2 calls."""
     rng = numpy.random.RandomState(1)
-    dims = [x.shape[1], *sizes]
-    Ws = [rng.uniform(-0.05, 0.05, (a, b)).astype(x.dtype) for a, b in zip(dims, dims[1:])]
-    bs = [numpy.zeros(d, x.dtype) for d in sizes]
-    W_out, b_out = numpy.zeros((sizes[-1], 10), x.dtype), numpy.zeros(10, x.dtype)
+    dims = [x.shape[1], *sizes, 10]
+    Ws = [numpy.asfortranarray(rng.uniform(-0.05, 0.05, (a, b)).astype(x.dtype)) for a, b in zip(dims, dims[1:])]
+    bs = [numpy.zeros(d, x.dtype) for d in dims[1:]]
+    gemv, ger = _blas(Ws[0])
 
     def step(i):
-        hs = [x[i:i + 1]]
-        for W, b in zip(Ws, bs):
-            hs.append(_sigmoid(hs[-1] @ W + b))
-        d = _softmax_grad(hs[-1] @ W_out + b_out, y[i:i + 1])
-        back = (d @ W_out.T) * hs[-1] * (1 - hs[-1])
-        W_out.__isub__(lr * (hs[-1].T @ d))
-        b_out.__isub__(lr * d.sum(0))
+        hs = [x[i]]
+        for W, b in zip(Ws[:-1], bs[:-1]):
+            hs.append(_sigmoid(gemv(1.0, W, hs[-1], trans=1) + b))
+        back = _softmax_grad((gemv(1.0, Ws[-1], hs[-1], trans=1) + bs[-1])[None, :], y[i:i + 1])[0]
         for k in reversed(range(len(Ws))):
-            grad_W = hs[k].T @ back
-            if k:
-                next_back = (back @ Ws[k].T) * hs[k] * (1 - hs[k])
-            Ws[k].__isub__(lr * grad_W)
-            bs[k].__isub__(lr * back.sum(0))
-            if k:
-                back = next_back
+            below = gemv(1.0, Ws[k], back) * hs[k] * (1 - hs[k]) if k else None
+            ger(-lr, hs[k], back, a=Ws[k], overwrite_a=1)
+            bs[k].__isub__(lr * back)
+            back = below
     return step
 
 
