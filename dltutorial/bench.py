@@ -26,8 +26,8 @@ import timeit
 
 import numpy
 import pytensor
-import scipy.linalg.blas
 import pytensor.tensor as pt
+import scipy.linalg.blas
 
 from .compile import available_modes, settings
 from .data import load_data, load_mnist
@@ -35,7 +35,7 @@ from .files import atomic_write, make_run_folder, save_json
 from .logistic_sgd import LogisticRegression
 from .mlp import MLP
 from .SdA import SdA
-from .training import n_batches, sgd_training_function
+from .training import sgd_training_function
 
 
 def _sigmoid(a):
@@ -183,7 +183,7 @@ def time_steps(step, n_steps, repeats):
 
 
 def pytensor_steps(datasets):
-    """Compile each benchmarked training step with ``mode``: {name: step(i)}."""
+    """Compile each benchmarked training step with the current mode: {name: step(i)}."""
     index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
     train = datasets[0]
     n_in = train[0].get_value(borrow=True).shape[1]

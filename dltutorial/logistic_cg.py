@@ -16,7 +16,7 @@ import scipy.optimize
 from .compile import compile_function, entry_point
 from .data import load_data
 from .logistic_sgd import LogisticRegression
-from .training import minibatch_givens, n_batches, report_time
+from .training import n_batches, report_time
 
 
 @entry_point
