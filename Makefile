@@ -6,7 +6,7 @@ ARGS   ?=
 # Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 
-.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-da train-sda bench clean
+.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda bench clean
 
 setup: $(SETUP)
 
@@ -40,6 +40,9 @@ train-logistic-cg: $(SETUP)
 
 train-mlp: $(SETUP)
 	$(PYTHON) -m dltutorial mlp $(ARGS)
+
+train-lenet: $(SETUP)
+	$(PYTHON) -m dltutorial lenet5 $(ARGS)
 
 train-da: $(SETUP)
 	$(PYTHON) -m dltutorial dA $(ARGS)

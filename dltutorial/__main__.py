@@ -13,6 +13,7 @@ import sys
 
 from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
 from .data import DataError
+from .convolutional_mlp import evaluate_lenet5
 from .dA import test_dA
 from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import predict, sgd_optimization_mnist
@@ -23,6 +24,7 @@ TUTORIALS = {
     "logistic_sgd": (sgd_optimization_mnist, "logistic regression trained by minibatch SGD"),
     "logistic_cg": (cg_optimization_mnist, "logistic regression trained by conjugate gradients"),
     "mlp": (test_mlp, "multilayer perceptron (500 tanh units)"),
+    "lenet5": (evaluate_lenet5, "LeNet5 convolutional network (20-50-500-10)"),
     "dA": (test_dA, "denoising autoencoder, 0 %% and 30 %% corruption, with filter images"),
     "SdA": (test_SdA, "stacked denoising autoencoder: pretraining then finetuning"),
     "predict": (predict, "predictions of the model saved by logistic_sgd"),
@@ -39,6 +41,9 @@ def _add_signature_options(parser, func):
         default = param.default
         if isinstance(default, bool):
             parser.add_argument(flag, dest=name, default=default, action=argparse.BooleanOptionalAction)
+        elif isinstance(default, (list, tuple)):
+            parser.add_argument(flag, dest=name, type=type(default[0]), nargs=len(default), default=default,
+                                help=f"default: {' '.join(map(str, default))}")
         else:
             kind = type(default) if default is not None else str
             parser.add_argument(flag, dest=name, type=kind, default=default,

@@ -14,12 +14,16 @@ installed (``make`` installs Debian's ``libopenblas-dev``).  The default mode
 is ``c`` when a BLAS was found and ``numba`` otherwise: measured on the dA
 step of the SdA tutorial (batch size 1, float32) the C VM with OpenBLAS takes
 0.66 ms a call, Numba 1.8 ms, the C VM without BLAS 12.6 ms.
+
+On x86-64 Linux the C code is also compiled to call glibc's vector maths
+library (libmvec) for ``tanh``, ``exp``, ``log`` ...: see :func:`_configure_vector_math`.
 """
 
 import contextlib
 import functools
 import importlib.util
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -48,9 +52,17 @@ optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltut
 MODES = {
     "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_c"),
     "numba": lambda: Mode(linker="numba", optimizer="fast_run"),
-    "jax": lambda: Mode(linker="jax", optimizer="fast_run"),
+    "jax": lambda: _jax_mode(),
 }
 FLOAT_TYPES = ("float32", "float64")
+
+
+def _jax_mode():
+    """JAX's mode, with 64-bit types enabled: JAX computes float64 graphs in float32 otherwise."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return Mode(linker="jax", optimizer="fast_run")
 
 
 class ModeError(ValueError):
@@ -87,6 +99,24 @@ def _configure_blas():
 
 
 HAVE_BLAS = _configure_blas()
+
+# glibc's math.h declares the SIMD (libmvec) variants of tanh, exp, log ... only
+# under __FAST_MATH__; declaring them, without -ffast-math's other licences
+# (no finite-math or reassociation assumptions), lets gcc vectorise the
+# elementwise loops.  Measured on 1.44M float32 values: tanh 16.5 -> 1.25 ms,
+# exp 2.8 -> 0.5 ms; libmvec is accurate to 4 ulp.
+VECTOR_MATH_FLAGS = "-D__FAST_MATH__ -fno-math-errno"
+
+
+def _configure_vector_math():
+    """Compile PyTensor's C code with libmvec, unless the user chose their own C flags."""
+    if "gcc__cxxflags" in os.environ.get("PYTENSOR_FLAGS", "") or pytensor.config.gcc__cxxflags:
+        return
+    if sys.platform.startswith("linux") and platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc":
+        pytensor.config.gcc__cxxflags = VECTOR_MATH_FLAGS
+
+
+_configure_vector_math()
 DEFAULT_MODE = "c" if HAVE_BLAS else "numba"
 _current_mode = DEFAULT_MODE
 

@@ -46,7 +46,7 @@ def _progress(total, desc):
 
 def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patience,
                    patience_increase=2, improvement_threshold=0.995, on_best=None,
-                   log=print):
+                   on_iteration=None, log=print):
     """Run minibatch SGD with early stopping and return a :class:`TrainingResult`.
 
     :param train_model: ``train_model(minibatch_index)`` does one update and returns the cost
@@ -54,6 +54,7 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
     :param test: ``test()`` returns the test error of each minibatch; called at each new best
     :param patience: look at this many minibatches regardless
     :param on_best: called with no arguments at each new best (e.g. to save the model)
+    :param on_iteration: called with the iteration number before each step (e.g. to log it)
     """
     validation_frequency = min(n_train_batches, patience // 2)
     result = TrainingResult()
@@ -65,9 +66,11 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
         costs = []
         bar = _progress(n_train_batches, f"epoch {epoch}")
         for minibatch_index in range(n_train_batches):
+            iteration = (epoch - 1) * n_train_batches + minibatch_index
+            if on_iteration is not None:
+                on_iteration(iteration)
             costs.append(train_model(minibatch_index))
             bar.update()
-            iteration = (epoch - 1) * n_train_batches + minibatch_index
             if (iteration + 1) % validation_frequency == 0:
                 this_validation_loss = float(numpy.mean(validate(), dtype="float64"))
                 result.validation.append((epoch, iteration + 1, this_validation_loss))

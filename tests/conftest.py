@@ -11,14 +11,15 @@ from dltutorial.compile import settings
 SIDE = 8  # 8x8 "digits": 64 pixels, fast to train on
 
 
-def make_images(n, seed):
-    """``n`` separable 8x8 images of 10 classes: class k lights up a 2x2 block (plus noise)."""
+def make_images(n, seed, side=SIDE):
+    """``n`` separable ``side``x``side`` images of 10 classes: class k lights up a block (plus noise)."""
     rng = numpy.random.RandomState(seed)
     labels = rng.randint(0, 10, size=n).astype(numpy.uint8)
-    images = rng.randint(0, 60, size=(n, SIDE, SIDE)).astype(numpy.uint8)
+    images = rng.randint(0, 60, size=(n, side, side)).astype(numpy.uint8)
+    block = side // 4
     for i, k in enumerate(labels):
         r, c = divmod(int(k), 4)
-        images[i, 2 * r: 2 * r + 2, 2 * c: 2 * c + 2] = 250
+        images[i, block * r: block * (r + 1), block * c: block * (c + 1)] = 250
     return images, labels
 
 
@@ -28,10 +29,10 @@ def idx_bytes(array):
     return header + array.tobytes()
 
 
-def write_idx_folder(folder, n_train=600, n_test=120, compress=True):
+def write_idx_folder(folder, n_train=600, n_test=120, compress=True, side=SIDE):
     folder.mkdir(parents=True, exist_ok=True)
-    train_x, train_y = make_images(n_train, 1)
-    test_x, test_y = make_images(n_test, 2)
+    train_x, train_y = make_images(n_train, 1, side)
+    test_x, test_y = make_images(n_test, 2, side)
     files = {"train-images-idx3-ubyte": train_x, "train-labels-idx1-ubyte": train_y,
              "t10k-images-idx3-ubyte": test_x, "t10k-labels-idx1-ubyte": test_y}
     for stem, array in files.items():

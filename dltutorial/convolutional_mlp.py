@@ -1,0 +1,167 @@
+"""LeNet5: a convolutional network classifying MNIST digits.
+
+Two convolution + max-pooling layers extract features; a tanh hidden layer
+and a logistic regression classify them (the 20-50-500-10 network):
+
+* layer 0: 20 filters 5x5 on the 28x28 image -> 24x24 maps, 2x2 max-pooling -> 12x12;
+* layer 1: 50 filters 5x5 on the 20 maps    -> 8x8 maps,  2x2 max-pooling -> 4x4;
+* layer 2: 50*4*4 = 800 inputs -> 500 tanh units;
+* layer 3: 500 -> 10 classes (softmax).
+
+As in the tutorial, this simplifies LeCun et al. (1998): no location-specific
+gain and bias, max- rather than average-pooling, a logistic regression
+rather than an RBF network, and fully-connected convolutions at the second
+layer.  ``conv2d`` and ``pool_2d`` are rebuilt as PyTensor graphs in
+:mod:`dltutorial.nnet`.
+"""
+
+import os
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from .compile import entry_point, get_mode
+from .data import load_data
+from .files import make_run_folder, save_json, save_pickle
+from .logistic_sgd import LogisticRegression
+from .mlp import HiddenLayer
+from .nnet import conv2d, pool_2d
+from .plots import save_curves, save_filters
+from .training import build_evaluators, early_stopping, n_batches, report_time, sgd_training_function
+
+
+class LeNetConvPoolLayer:
+    """A convolution layer followed by max-pooling, a bias and tanh."""
+
+    def __init__(self, rng, input, filter_shape, image_shape, poolsize=(2, 2)):
+        """
+        :type rng: numpy.random.RandomState
+        :param rng: a random number generator used to initialise the weights
+        :type input: pytensor.tensor.TensorVariable
+        :param input: symbolic image tensor, of shape image_shape
+        :type filter_shape: tuple or list of length 4
+        :param filter_shape: (number of filters, num input feature maps,
+                              filter height, filter width)
+        :type image_shape: tuple or list of length 4
+        :param image_shape: (batch size, num input feature maps,
+                             image height, image width)
+        :type poolsize: tuple or list of length 2
+        :param poolsize: the downsampling (pooling) factor (#rows, #cols)
+
+        Each unit has ``fan_in = channels * k_rows * k_cols`` inputs and
+        sends gradient to ``fan_out = n_filters * k_rows * k_cols / pooling
+        size`` units; ``W`` is uniform in :math:`\\pm\\sqrt{6/(fan_{in}+fan_{out})}`,
+        ``b`` (one bias per feature map) starts at zero.
+        """
+        if image_shape[1] != filter_shape[1]:
+            raise ValueError(f"image_shape {tuple(image_shape)} has {image_shape[1]} feature maps "
+                             f"but filter_shape {tuple(filter_shape)} expects {filter_shape[1]}")
+        self.input = input
+        floatX = pytensor.config.floatX
+        fan_in = numpy.prod(filter_shape[1:])
+        fan_out = filter_shape[0] * numpy.prod(filter_shape[2:]) // numpy.prod(poolsize)
+        W_bound = numpy.sqrt(6.0 / (fan_in + fan_out))
+        self.W = pytensor.shared(
+            numpy.asarray(rng.uniform(low=-W_bound, high=W_bound, size=filter_shape), dtype=floatX),
+            name="W", borrow=True)
+        self.b = pytensor.shared(numpy.zeros((filter_shape[0],), dtype=floatX), name="b", borrow=True)
+
+        conv_out = conv2d(input=input, filters=self.W, filter_shape=filter_shape, input_shape=image_shape)
+        pooled_out = pool_2d(input=conv_out, ws=poolsize, ignore_border=True)
+        # the bias is broadcast over the minibatch and the feature maps' rows and columns
+        self.output = pt.tanh(pooled_out + self.b.dimshuffle("x", 0, "x", "x"))
+        self.params = [self.W, self.b]
+
+
+class LeNet5:
+    """The tutorial's network: two LeNetConvPoolLayers, a tanh HiddenLayer, a LogisticRegression."""
+
+    def __init__(self, rng, input, batch_size, image_side=28, nkerns=(20, 50), filter_side=5,
+                 poolsize=(2, 2), n_hidden=500, n_out=10):
+        """
+        :param input: symbolic matrix, one rasterised ``image_side**2`` image per row
+        :param nkerns: number of kernels on each convolutional layer
+        """
+        layer0_input = input.reshape((batch_size, 1, image_side, image_side))
+        self.layer0 = LeNetConvPoolLayer(
+            rng, input=layer0_input, image_shape=(batch_size, 1, image_side, image_side),
+            filter_shape=(nkerns[0], 1, filter_side, filter_side), poolsize=poolsize)
+        side0 = (image_side - filter_side + 1) // poolsize[0]  # 28 -> 24 -> 12
+        self.layer1 = LeNetConvPoolLayer(
+            rng, input=self.layer0.output, image_shape=(batch_size, nkerns[0], side0, side0),
+            filter_shape=(nkerns[1], nkerns[0], filter_side, filter_side), poolsize=poolsize)
+        side1 = (side0 - filter_side + 1) // poolsize[0]  # 12 -> 8 -> 4
+        if side1 < 1:
+            raise ValueError(f"{image_side}x{image_side} images are too small for two "
+                             f"{filter_side}x{filter_side} convolutions with {poolsize} pooling")
+        # the hidden layer takes one flat row per example: (batch_size, nkerns[1] * 4 * 4)
+        self.layer2 = HiddenLayer(rng, input=self.layer1.output.flatten(2),
+                                  n_in=nkerns[1] * side1 * side1, n_out=n_hidden, activation=pt.tanh)
+        self.layer3 = LogisticRegression(input=self.layer2.output, n_in=n_hidden, n_out=n_out)
+        self.negative_log_likelihood = self.layer3.negative_log_likelihood
+        self.errors = self.layer3.errors
+        self.params = self.layer3.params + self.layer2.params + self.layer1.params + self.layer0.params
+
+
+@entry_point
+def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nkerns=[20, 50],
+                    batch_size=500, *, output_folder=None):
+    """Train LeNet5 on MNIST by minibatch SGD with early stopping.
+
+    :param learning_rate: learning rate used (factor for the stochastic gradient)
+    :param n_epochs: maximal number of epochs to run the optimizer
+    :param dataset: path to the dataset used for training/testing (MNIST here)
+    :param nkerns: number of kernels on each layer
+    :param batch_size: size of a minibatch
+    :param output_folder: where results.json, best_model.pkl and the figures go
+        (default: a new ``runs/lenet5-<timestamp>/``)
+    """
+    rng = numpy.random.RandomState(23455)
+    datasets = load_data(dataset)
+    train_set_x, _ = datasets[0]
+    n_train_batches = n_batches(train_set_x, batch_size)
+    image_side = int(round(numpy.sqrt(train_set_x.get_value(borrow=True).shape[1])))
+
+    run_folder = output_folder or make_run_folder("lenet5")
+    os.makedirs(run_folder, exist_ok=True)
+    record = {"tutorial": "lenet5",
+              "parameters": {"learning_rate": learning_rate, "n_epochs": n_epochs, "dataset": str(dataset),
+                             "nkerns": list(nkerns), "batch_size": batch_size},
+              "mode": get_mode(), "floatX": pytensor.config.floatX}
+
+    print("... building the model")
+    index = pt.lscalar("index")
+    x = pt.matrix("x")  # the data is presented as rasterised images
+    y = pt.ivector("y")  # the labels are presented as a 1-D vector of int labels
+    model = LeNet5(rng, x, batch_size, image_side=image_side, nkerns=nkerns)
+    cost = model.negative_log_likelihood(y)
+    validate_model, test_model = build_evaluators(index, batch_size, x, y, model.errors(y), datasets)
+    train_model = sgd_training_function(index, batch_size, x, y, cost, model.params, learning_rate, datasets[0])
+
+    def announce(iteration):
+        if iteration % 100 == 0:
+            print("training @ iter = ", iteration)
+
+    def save_best():
+        save_pickle([p.get_value() for p in model.params], os.path.join(run_folder, "best_model.pkl"))
+
+    print("... training")
+    result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+                            n_epochs=n_epochs, patience=10000, on_best=save_best, on_iteration=announce)
+    print("Optimization complete.")
+    print("Best validation score of %f %% obtained at iteration %i, with test performance %f %%"
+          % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
+    report_time(__file__, result.seconds)
+
+    record.update(training=result.as_dict(), best_validation_error=result.best_validation_loss,
+                  test_error=result.test_score, seconds_per_epoch=result.seconds / max(result.epochs, 1))
+    save_json(record, os.path.join(run_folder, "results.json"))
+    filters = model.layer0.W.get_value()  # (nkerns[0], 1, 5, 5): one 5x5 image per filter
+    save_filters(filters.reshape(len(filters), -1).T, os.path.join(run_folder, "filters_layer0.png"),
+                 tile_shape=(int(numpy.ceil(len(filters) / 10)), 10))
+    save_curves({"validation": ([v[1] / n_train_batches for v in result.validation],
+                                [100 * v[2] for v in result.validation])},
+                os.path.join(run_folder, "validation_curve.png"), title="LeNet5")
+    print(f"results in {run_folder}")
+    return record

@@ -1,0 +1,149 @@
+"""conv2d and pool_2d against plain numpy/scipy references, their gradients, and their errors."""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+import pytest
+import scipy.signal
+from pytensor.gradient import verify_grad
+
+from dltutorial.compile import MODES, available_modes, compile_function, get_mode, settings
+from dltutorial.nnet import conv2d, pool_2d
+
+CONV_CASES = [  # (input shape, filter shape)
+    ((2, 1, 7, 9), (3, 1, 3, 2)),
+    ((3, 4, 6, 5), (2, 4, 5, 1)),
+    ((1, 2, 5, 5), (4, 2, 5, 5)),
+    ((4, 3, 11, 8), (5, 3, 4, 3)),
+]
+
+
+def reference_conv2d(images, filters, border_mode="valid", filter_flip=True):
+    """Theano's conv2d, one scipy.signal.convolve2d per (example, filter, channel)."""
+    if not filter_flip:
+        filters = filters[:, :, ::-1, ::-1]
+    out = [[sum(scipy.signal.convolve2d(image[c], kernel[c], mode=border_mode) for c in range(len(image)))
+            for kernel in filters] for image in images]
+    return numpy.array(out)
+
+
+def reference_pool(images, ws, ignore_border, mode):
+    """Pool by looping over windows in numpy."""
+    rows, cols = images.shape[-2:]
+    out_rows = rows // ws[0] if ignore_border else -(-rows // ws[0])
+    out_cols = cols // ws[1] if ignore_border else -(-cols // ws[1])
+    out = numpy.empty(images.shape[:-2] + (out_rows, out_cols), images.dtype)
+    for r in range(out_rows):
+        for c in range(out_cols):
+            window = images[..., r * ws[0]:(r + 1) * ws[0], c * ws[1]:(c + 1) * ws[1]]
+            reduce = {"max": numpy.max, "sum": numpy.sum}.get(mode, numpy.mean)
+            out[..., r, c] = reduce(window, axis=(-2, -1))
+    return out
+
+
+def tolerance(floatX):
+    return 1e-4 if floatX == "float32" else 1e-10
+
+
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+@pytest.mark.parametrize("mode", available_modes())
+def test_conv2d_matches_scipy(mode, floatX):
+    """Every case in one compiled function (static shapes, as JAX needs), against scipy."""
+    rng = numpy.random.RandomState(0)
+    inputs, values, outputs, wanted = [], [], [], []
+    for input_shape, filter_shape in CONV_CASES:
+        x = pt.tensor4(dtype=floatX, shape=input_shape)
+        w = pt.tensor4(dtype=floatX, shape=filter_shape)
+        images = rng.randn(*input_shape).astype(floatX)
+        filters = rng.randn(*filter_shape).astype(floatX)
+        inputs += [x, w]
+        values += [images, filters]
+        for border_mode in ("valid", "full"):
+            for flip in (True, False):
+                outputs.append(conv2d(x, w, border_mode=border_mode, filter_flip=flip))
+                wanted.append(reference_conv2d(images, filters, border_mode, flip))
+    with settings(mode, floatX):
+        got = compile_function(inputs, outputs)(*values)
+    for g, want in zip(got, wanted):
+        assert g.dtype == floatX and g.shape == want.shape
+        numpy.testing.assert_allclose(g, want, rtol=tolerance(floatX), atol=tolerance(floatX))
+
+
+def test_conv2d_with_shapes_known_only_at_run_time(float64):
+    rng = numpy.random.RandomState(3)
+    images, filters = rng.randn(3, 2, 6, 5), rng.randn(4, 2, 3, 3)
+    x, w = pt.tensor4("x"), pt.tensor4("w")
+    got = compile_function([x, w], conv2d(x, w, filter_shape=(None, None, 3, 3)))(images, filters)
+    numpy.testing.assert_allclose(got, reference_conv2d(images, filters), rtol=1e-10)
+
+
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+@pytest.mark.parametrize("mode", available_modes())
+def test_pool_2d_matches_numpy(mode, floatX):
+    rng = numpy.random.RandomState(1)
+    images = rng.randn(3, 2, 7, 5).astype(floatX)
+    x = pt.tensor4("x", dtype=floatX, shape=images.shape)
+    outputs, wanted = [], []
+    for ws in [(2, 2), (3, 2), (1, 5)]:
+        for ignore_border in (True, False):
+            for pool_mode in ("max", "sum", "average_exc_pad"):
+                outputs.append(pool_2d(x, ws, ignore_border, mode=pool_mode))
+                wanted.append(reference_pool(images, ws, ignore_border, pool_mode))
+    with settings(mode, floatX):
+        got = compile_function([x], outputs)(images)
+    for g, want in zip(got, wanted):
+        assert g.shape == want.shape
+        numpy.testing.assert_allclose(g, want, rtol=tolerance(floatX), atol=tolerance(floatX))
+
+
+def test_pool_2d_drops_ragged_edge(float64):
+    x = pt.tensor4("x")
+    images = numpy.arange(25.0).reshape(1, 1, 5, 5)
+    kept = compile_function([x], pool_2d(x, (2, 2), ignore_border=True))(images)
+    numpy.testing.assert_array_equal(kept[0, 0], [[6, 8], [16, 18]])
+    padded = compile_function([x], pool_2d(x, (2, 2), ignore_border=False))(images)
+    numpy.testing.assert_array_equal(padded[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+
+
+def test_conv2d_and_pool_gradients(float64):
+    rng = numpy.random.RandomState(2)
+    images = rng.randn(2, 3, 6, 7)
+    filters = rng.randn(4, 3, 3, 2)
+
+    def layer(x, w):
+        return pt.tanh(pool_2d(conv2d(x, w, filter_shape=(4, 3, 3, 2)), (2, 2), ignore_border=True))
+
+    mode = MODES[get_mode()]()
+    verify_grad(layer, [images, filters], rng=rng, mode=mode)
+    verify_grad(lambda x: pool_2d(x, (2, 3), ignore_border=False, mode="average_exc_pad"), [images], rng=rng,
+                mode=mode)
+
+
+def test_max_pool_gradient_goes_to_every_tied_max(float64):
+    x = pt.tensor4("x")
+    grad = pytensor.grad(pool_2d(x, (2, 2)).sum(), x)
+    images = numpy.array([[[[1.0, 1.0], [0.0, 1.0]]]])
+    numpy.testing.assert_array_equal(compile_function([x], grad)(images)[0, 0], [[1, 1], [0, 1]])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"stride": (1, 1)}, "non-overlapping"),
+    ({"pad": (1, 1)}, "padding"),
+    ({"mode": "median"}, "unknown mode"),
+    ({"ws": (0, 2)}, "positive"),
+])
+def test_pool_2d_rejects_unsupported_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pool_2d(pt.tensor4("x"), **{"ws": (2, 2), **kwargs})
+
+
+def test_conv2d_rejects_bad_shapes():
+    x, w = pt.tensor4("x"), pt.tensor4("w")
+    with pytest.raises(ValueError, match="filter size"):
+        conv2d(x, w)
+    with pytest.raises(ValueError, match="channels"):
+        conv2d(x, w, filter_shape=(2, 3, 3, 3), input_shape=(None, 2, 8, 8))
+    with pytest.raises(ValueError, match="border_mode"):
+        conv2d(x, w, filter_shape=(2, 3, 3, 3), border_mode="half")
+    with pytest.raises(ValueError, match="4-D"):
+        conv2d(pt.matrix("x"), w, filter_shape=(2, 3, 3, 3))
