@@ -6,7 +6,9 @@
 * ``mlp``: one epoch of ``train_model`` (batch 20, 500 hidden units);
 * ``SdA pretrain L0`` / ``L1``: the pretraining step of layer 0 / layer 1
   (batch 1, cached codes for layer 1), 784-1000-1000;
-* ``SdA finetune``: the finetuning step of the 784-1000-1000-1000-10 network (batch 1).
+* ``SdA finetune``: the finetuning step of the 784-1000-1000-1000-10 network (batch 1);
+* ``lenet5``: LeNet5's training step (batch 500, 20-50-500-10), ``--lenet-batches``
+  of them scaled to the 100 of an epoch.
 
 Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
 50,000 calls of an epoch.  Each figure is the median of ``--repeats`` runs
@@ -28,14 +30,19 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import scipy.linalg.blas
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .compile import available_modes, settings
+from .convolutional_mlp import LeNet5
 from .data import load_data, load_mnist
 from .files import atomic_write, make_run_folder, save_json
 from .logistic_sgd import LogisticRegression
 from .mlp import MLP
 from .SdA import SdA
 from .training import sgd_training_function
+
+
+STEPS = ("logistic_sgd", "mlp", "SdA pretrain L0", "SdA pretrain L1", "SdA finetune", "lenet5")
 
 
 def _sigmoid(a):
@@ -126,6 +133,69 @@ def numpy_finetune(x, y, sizes=(1000, 1000, 1000), lr=0.1):
     return step
 
 
+def numpy_lenet(x, y, batch_size=500, nkerns=(20, 50), lr=0.1, k=5):
+    """LeNet5's SGD step in numpy, batch-first (examples, rows, cols, channels).
+
+    Each convolution is im2col (a sliding-window view copied into a patch
+    matrix) and one matrix product; its input gradient adds the patch
+    gradients back tap by tap.  Max-pooling by reshape, as in :mod:`dltutorial.nnet`.
+    """
+    rng = numpy.random.RandomState(23455)
+    side = int(round(numpy.sqrt(x.shape[1])))
+
+    def uniform(shape, fan_in, fan_out):
+        bound = numpy.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, shape).astype(x.dtype)
+
+    Ws = [uniform((nkerns[0], 1, k, k), k * k, nkerns[0] * k * k // 4),
+          uniform((nkerns[1], nkerns[0], k, k), nkerns[0] * k * k, nkerns[1] * k * k // 4)]
+    n_flat = nkerns[1] * ((side - k + 1) // 2 - k + 1) ** 2 // 4
+    W2, W3 = uniform((n_flat, 500), n_flat, 500), numpy.zeros((500, 10), x.dtype)
+    bs = [numpy.zeros(n, x.dtype) for n in (*nkerns, 500, 10)]
+
+    def conv_pool(a, W, b):
+        n, rows, cols, ch = a.shape
+        patches = sliding_window_view(a, (k, k), axis=(1, 2)).reshape(-1, ch * k * k)
+        out = patches @ W[:, :, ::-1, ::-1].reshape(len(W), -1).T
+        out = out.reshape(n, (rows - k + 1) // 2, 2, (cols - k + 1) // 2, 2, len(W))
+        pooled = out.max(axis=(2, 4))
+        mask = out == pooled[:, :, None, :, None, :]
+        return patches, mask, numpy.tanh(pooled + b)
+
+    def conv_pool_grads(g, h, patches, mask, a_shape, W):
+        g = g * (1 - h * h)
+        g_out = (mask * g[:, :, None, :, None, :]).reshape(len(patches), len(W))
+        dW = (g_out.T @ patches).reshape(W.shape)[:, :, ::-1, ::-1]
+        if a_shape is None:
+            return dW, g.sum((0, 1, 2)), None
+        n, rows, cols, ch = a_shape
+        oh, ow = rows - k + 1, cols - k + 1
+        g_patches = (g_out @ W[:, :, ::-1, ::-1].reshape(len(W), -1)).reshape(n, oh, ow, ch, k, k)
+        g_a = numpy.zeros(a_shape, W.dtype)
+        for i in range(k):
+            for j in range(k):
+                g_a[:, i:i + oh, j:j + ow, :] += g_patches[..., i, j]
+        return dW, g.sum((0, 1, 2)), g_a
+
+    def step(i):
+        xb = x[i * batch_size:(i + 1) * batch_size].reshape(batch_size, side, side, 1)
+        yb = y[i * batch_size:(i + 1) * batch_size]
+        p0, m0, h0 = conv_pool(xb, Ws[0], bs[0])
+        p1, m1, h1 = conv_pool(h0, Ws[1], bs[1])
+        flat = h1.transpose(0, 3, 1, 2).reshape(batch_size, -1)  # the tutorial's (channel, row, col) order
+        h2 = numpy.tanh(flat @ W2 + bs[2])
+        d3 = _softmax_grad(h2 @ W3 + bs[3], yb)
+        d2 = (d3 @ W3.T) * (1 - h2 * h2)
+        d_h1 = (d2 @ W2.T).reshape(h1.transpose(0, 3, 1, 2).shape).transpose(0, 2, 3, 1)
+        dW1, db1, d_h0 = conv_pool_grads(d_h1, h1, p1, m1, h0.shape, Ws[1])
+        dW0, db0, _ = conv_pool_grads(d_h0, h0, p0, m0, None, Ws[0])
+        for param, grad in zip(step.params, (h2.T @ d3, d3.sum(0), flat.T @ d2, d2.sum(0), dW1, db1, dW0, db0)):
+            param -= lr * grad
+
+    step.params = [W3, bs[3], W2, bs[2], Ws[1], bs[1], Ws[0], bs[0]]  # LeNet5.params' order, updated in place
+    return step
+
+
 def torch_steps(train_x, train_y, codes):
     """The same steps in idiomatic PyTorch (autograd, torch.optim.SGD): {name: step(i)}."""
     import torch
@@ -155,6 +225,10 @@ def torch_steps(train_x, train_y, codes):
         return sgd_step([W, b, bp], 0.001, loss)
 
     n_in = x.shape[1]
+    side = int(round(n_in ** 0.5))
+    lenet = nn.Sequential(nn.Unflatten(1, (1, side, side)), nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Tanh(),
+                          nn.Conv2d(20, 50, 5), nn.MaxPool2d(2), nn.Tanh(), nn.Flatten(),
+                          nn.Linear(50 * 4 * 4, 500), nn.Tanh(), nn.Linear(500, 10))
     logistic = nn.Linear(n_in, 10)
     mlp = nn.Sequential(nn.Linear(n_in, 500), nn.Tanh(), nn.Linear(500, 10))
     sda = nn.Sequential(nn.Linear(n_in, 1000), nn.Sigmoid(), nn.Linear(1000, 1000), nn.Sigmoid(),
@@ -167,6 +241,8 @@ def torch_steps(train_x, train_y, codes):
         "SdA pretrain L0": dA_step(x, 0.1),
         "SdA pretrain L1": dA_step(c, 0.2),
         "SdA finetune": sgd_step(sda.parameters(), 0.1, lambda i: F.cross_entropy(sda(x[i:i + 1]), y[i:i + 1])),
+        "lenet5": sgd_step(lenet.parameters(), 0.1,
+                           lambda i: F.cross_entropy(lenet(x[i * 500:(i + 1) * 500]), y[i * 500:(i + 1) * 500])),
     }
 
 
@@ -183,23 +259,41 @@ def time_steps(step, n_steps, repeats):
 
 
 def pytensor_steps(datasets):
-    """Compile each benchmarked training step with the current mode: {name: step(i)}."""
+    """Builders of each benchmarked training step, compiled with the current mode: {name: build()}.
+
+    ``build()`` compiles the step and returns ``step(i)``; the benchmark times the two apart.
+    """
     index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
     train = datasets[0]
     n_in = train[0].get_value(borrow=True).shape[1]
-    logistic = LogisticRegression(x, n_in, 10)
-    mlp = MLP(numpy.random.RandomState(1234), x, n_in, 500, 10)
-    mlp_cost = mlp.negative_log_likelihood(y) + 1e-4 * mlp.L2_sqr
-    sda = SdA(numpy.random.RandomState(89677), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
-    pretrain = sda.pretraining_functions(train[0], batch_size=1)
-    finetune = sda.build_finetune_functions(datasets, batch_size=1, learning_rate=0.1)[0]
+
+    def logistic():
+        model = LogisticRegression(x, n_in, 10)
+        return sgd_training_function(index, 600, x, y, model.negative_log_likelihood(y), model.params, 0.13, train)
+
+    def mlp():
+        model = MLP(numpy.random.RandomState(1234), x, n_in, 500, 10)
+        cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
+        return sgd_training_function(index, 20, x, y, cost, model.params, 0.01, train)
+
+    def sda():
+        return SdA(numpy.random.RandomState(89677), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
+
+    def pretrain(layer, corruption):
+        fn = sda().pretraining_functions(train[0], batch_size=1)[layer]
+        return lambda i: fn(i, corruption=corruption, lr=0.001)
+
+    def lenet():
+        model = LeNet5(numpy.random.RandomState(23455), x, 500, image_side=int(round(numpy.sqrt(n_in))))
+        return sgd_training_function(index, 500, x, y, model.negative_log_likelihood(y), model.params, 0.1, train)
+
     return {
-        "logistic_sgd": sgd_training_function(index, 600, x, y, logistic.negative_log_likelihood(y),
-                                              logistic.params, 0.13, train),
-        "mlp": sgd_training_function(index, 20, x, y, mlp_cost, mlp.params, 0.01, train),
-        "SdA pretrain L0": lambda i: pretrain[0](i, corruption=0.1, lr=0.001),
-        "SdA pretrain L1": lambda i: pretrain[1](i, corruption=0.2, lr=0.001),
-        "SdA finetune": finetune,
+        "logistic_sgd": logistic,
+        "mlp": mlp,
+        "SdA pretrain L0": lambda: pretrain(0, 0.1),
+        "SdA pretrain L1": lambda: pretrain(1, 0.2),
+        "SdA finetune": lambda: sda().build_finetune_functions(datasets, batch_size=1, learning_rate=0.1)[0],
+        "lenet5": lenet,
     }
 
 
@@ -209,8 +303,14 @@ def main(argv=None):
     parser.add_argument("--modes", nargs="+", default=available_modes(), help="default: %(default)s")
     parser.add_argument("--floatX", default="float32", choices=("float32", "float64"))
     parser.add_argument("--steps", type=int, default=5000, help="calls timed for batch-size-1 phases")
+    parser.add_argument("--lenet-batches", type=int, default=20, help="LeNet5 steps timed (batch 500)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="+", metavar="STEP", help=f"steps to time (default: all of {', '.join(STEPS)})")
     args = parser.parse_args(argv)
+    only = args.only or STEPS
+    unknown = set(only) - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps {sorted(unknown)}; choose from {', '.join(STEPS)}")
 
     with settings(floatX=args.floatX):
         arrays = load_mnist(args.data)
@@ -221,6 +321,7 @@ def main(argv=None):
     calls = {"logistic_sgd": (n_train // 600,) * 2, "mlp": (n_train // 20,) * 2}
     for name in ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune"):
         calls[name] = (min(args.steps, n_train), n_train)
+    calls["lenet5"] = (min(args.lenet_batches, n_train // 500), n_train // 500)
 
     rows = []
 
@@ -235,26 +336,30 @@ def main(argv=None):
 
     for mode in args.modes:
         with settings(mode=mode, floatX=args.floatX):
-            start = timeit.default_timer()
-            steps = pytensor_steps(datasets)
-            compile_seconds = timeit.default_timer() - start
-            for name, step in steps.items():
-                record(name, mode, time_steps(step, calls[name][0], args.repeats), compile_seconds)
+            for name, build in pytensor_steps(datasets).items():
+                if name in only:
+                    start = timeit.default_timer()
+                    step = build()
+                    compile_seconds = timeit.default_timer() - start
+                    record(name, mode, time_steps(step, calls[name][0], args.repeats), compile_seconds)
     # the numpy dA of layer 1 reads codes of layer 0, as the cached pretraining does
     codes = _sigmoid(train_x[:args.steps + 1] @ numpy.random.RandomState(0).uniform(
         -0.1, 0.1, (train_x.shape[1], 1000)).astype(args.floatX))
     reference = {
-        "logistic_sgd": numpy_logistic(train_x, train_y, 600),
-        "mlp": numpy_mlp(train_x, train_y, 20),
-        "SdA pretrain L0": numpy_dA(train_x, corruption=0.1),
-        "SdA pretrain L1": numpy_dA(codes, corruption=0.2),
-        "SdA finetune": numpy_finetune(train_x, train_y),
+        "logistic_sgd": lambda: numpy_logistic(train_x, train_y, 600),
+        "mlp": lambda: numpy_mlp(train_x, train_y, 20),
+        "SdA pretrain L0": lambda: numpy_dA(train_x, corruption=0.1),
+        "SdA pretrain L1": lambda: numpy_dA(codes, corruption=0.2),
+        "SdA finetune": lambda: numpy_finetune(train_x, train_y),
+        "lenet5": lambda: numpy_lenet(train_x, train_y),
     }
-    for name, step in reference.items():
-        record(name, "numpy", time_steps(step, calls[name][0], args.repeats))
+    for name, build in reference.items():
+        if name in only:
+            record(name, "numpy", time_steps(build(), calls[name][0], args.repeats))
     if importlib.util.find_spec("torch") is not None:
         for name, step in torch_steps(train_x, train_y, codes).items():
-            record(name, "torch", time_steps(step, calls[name][0], args.repeats))
+            if name in only:
+                record(name, "torch", time_steps(step, calls[name][0], args.repeats))
 
     folder = make_run_folder("bench")
     machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"

@@ -61,3 +61,27 @@ def test_evaluate_lenet5_runs_and_writes_results(tmp_path, capsys):
         params = pickle.load(f)
     assert [p.shape for p in params][-4:] == [(4, 3, 5, 5), (4,), (3, 1, 5, 5), (3,)]  # layers 1 and 0 come last
     assert Image.open(tmp_path / "run" / "filters_layer0.png").size[0] > 5
+
+
+def test_lenet_steps_match_a_hand_written_numpy_backprop(tmp_path, float64):
+    """PyTensor's gradients of the whole network against the benchmark's numpy LeNet (im2col, col2im)."""
+    from dltutorial.bench import numpy_lenet
+    from dltutorial.data import load_mnist
+    from dltutorial.training import sgd_training_function
+
+    folder = str(write_idx_folder(tmp_path / "idx", side=16))
+    datasets = load_data(folder)
+    train_x, train_y = load_mnist(folder)[0]
+    index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
+    model = LeNet5(numpy.random.RandomState(23455), x, 50, image_side=16, nkerns=(3, 4))
+    train = sgd_training_function(index, 50, x, y, model.negative_log_likelihood(y), model.params, 0.1,
+                                  datasets[0])
+    reference = numpy_lenet(numpy.asarray(train_x, "float64"), numpy.asarray(train_y), batch_size=50,
+                            nkerns=(3, 4))
+    for i in range(3):
+        train(i)
+        reference(i)
+    expected = reference.params
+    assert abs(expected[-2]).max() > 0
+    for param, want in zip(model.params, expected):
+        numpy.testing.assert_allclose(param.get_value(), want, rtol=1e-9, atol=1e-12)

@@ -22,14 +22,7 @@ def mlp_costs(mode, dataset, steps=5):
         return [float(train(i)) for i in range(steps)]
 
 
-def other_modes():
-    """Installed modes besides c; JAX does not yet take the tutorials' minibatch graphs (issue 5)."""
-    jax_gap = pytest.mark.xfail(reason="JAX needs static shapes; arange(y.shape[0]) of a sliced minibatch is not",
-                                raises=ModeError, strict=True)
-    return [pytest.param(m, marks=jax_gap) if m == "jax" else m for m in available_modes() if m != "c"]
-
-
-@pytest.mark.parametrize("mode", other_modes())
+@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
 def test_modes_agree_with_c(mode, tiny_idx):
     numpy.testing.assert_allclose(mlp_costs(mode, tiny_idx), mlp_costs("c", tiny_idx), rtol=1e-8)
 
