@@ -23,7 +23,7 @@ $(SETUP): pyproject.toml
 	fi
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e ".[test]"
+	$(PYTHON) -m pip install -q -e ".[test,jax]"
 	touch $@
 
 test: $(SETUP)

@@ -50,7 +50,8 @@ class CachedInputFunction:
 
     def refresh_codes(self):
         """Recompute the cached codes from the current lower layers."""
-        self.codes.set_value(self.encode(), borrow=True)
+        # (JAX hands back a float64 array for a float32 graph once 64-bit types are enabled)
+        self.codes.set_value(numpy.asarray(self.encode(), dtype=self.codes.dtype), borrow=True)
         self.fresh = True
 
     def __call__(self, *args, **kwargs):
@@ -158,7 +159,8 @@ class SdA:
 
 def empty_codes(n_columns):
     """An empty floatX shared matrix with ``n_columns`` columns, to be filled later."""
-    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes")
+    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes",
+                           shape=(None, n_columns))
 
 
 @entry_point

@@ -29,10 +29,13 @@ from pathlib import Path
 
 import numpy
 import pytensor
+import pytensor.tensor as pt
 from pytensor.compile import optdb
 from pytensor.compile.mode import Mode
 from pytensor.graph import node_rewriter
 from pytensor.tensor.rewriting.ofg import inline_ofg_node
+from pytensor.tensor.exceptions import NotScalarConstantError
+from pytensor.tensor.random.basic import BinomialRV, bernoulli
 from pytensor.tensor.special import LogSoftmax, Softmax
 
 
@@ -49,6 +52,27 @@ def inline_softmax(fgraph, node):
 
 optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
 
+
+@node_rewriter([BinomialRV])
+def binomial_one_as_bernoulli(fgraph, node):
+    """Draw ``binomial(n=1, p)`` (the dA's masking noise) as ``bernoulli(p)`` for JAX.
+
+    PyTensor's JAX backend samples binomials only through NumPyro, whose
+    sampler fails to trace with 64-bit types; a Bernoulli draw is the same
+    distribution and JAX samples it natively.
+    """
+    rng, size, n, p = node.inputs
+    try:
+        if pt.get_underlying_scalar_constant_value(n) != 1:
+            return None
+    except NotScalarConstantError:
+        return None
+    next_rng, draws = bernoulli.make_node(rng, size, p).outputs
+    return [next_rng, pt.cast(draws, node.outputs[1].dtype)]
+
+
+optdb["specialize"].register("dltutorial_binomial_one_as_bernoulli", binomial_one_as_bernoulli, "dltutorial_jax")
+
 MODES = {
     "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_c"),
     "numba": lambda: Mode(linker="numba", optimizer="fast_run"),
@@ -62,7 +86,7 @@ def _jax_mode():
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    return Mode(linker="jax", optimizer="fast_run")
+    return Mode(linker="jax", optimizer="fast_run").including("dltutorial_jax")
 
 
 class ModeError(ValueError):

@@ -187,11 +187,13 @@ def shared_dataset(data_xy, borrow=True):
 
     The data lives in shared variables so that a GPU backend can keep it on
     the device and each call only slices it.  Labels are stored as floatX
-    and cast to int32 symbolically, exactly like the original.
+    and cast to int32 symbolically, exactly like the original.  The number of
+    columns is part of ``x``'s type, so minibatches have a static shape (JAX needs it).
     """
     data_x, data_y = data_xy
     floatX = pytensor.config.floatX
-    shared_x = pytensor.shared(numpy.asarray(data_x, dtype=floatX), borrow=borrow)
+    data_x = numpy.asarray(data_x, dtype=floatX)
+    shared_x = pytensor.shared(data_x, borrow=borrow, shape=(None, *data_x.shape[1:]))
     shared_y = pytensor.shared(numpy.asarray(data_y, dtype=floatX), borrow=borrow)
     return shared_x, pt.cast(shared_y, "int32")
 

@@ -16,19 +16,19 @@ import scipy.optimize
 from .compile import compile_function, entry_point
 from .data import load_data
 from .logistic_sgd import LogisticRegression
-from .training import n_batches, report_time
+from .training import n_batches, report_time, rows
 
 
 @entry_point
-def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz"):
+def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_size=600):
     """Train logistic regression on MNIST with conjugate gradients.
 
     :param n_epochs: maximal number of CG iterations (each sees the whole training set)
     :param mnist_pkl_gz: the path of the MNIST dataset file (or IDX folder)
+    :param batch_size: examples per compiled cost/gradient call (the tutorial's 600)
     """
     datasets = load_data(mnist_pkl_gz)
     train_set_x, train_set_y = datasets[0]
-    batch_size = 600  # size of the minibatch
     n_in = train_set_x.get_value(borrow=True).shape[1]
     n_out = 10  # number of output units
 
@@ -37,7 +37,8 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz"):
     x = pt.matrix("x")
     y = pt.ivector("y")
     floatX = pytensor.config.floatX
-    theta = pytensor.shared(numpy.zeros(n_in * n_out + n_out, dtype=floatX), name="theta", borrow=True)
+    n_theta = n_in * n_out + n_out
+    theta = pytensor.shared(numpy.zeros(n_theta, dtype=floatX), name="theta", borrow=True, shape=(n_theta,))
     classifier = LogisticRegression(input=x, n_in=n_in, n_out=n_out,
                                     W=theta[0: n_in * n_out].reshape((n_in, n_out)),
                                     b=theta[n_in * n_out: n_in * n_out + n_out])
@@ -45,8 +46,7 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz"):
 
     def offset_givens(set_x, set_y):
         # these functions take the offset of the minibatch's first example, not its index
-        return {x: set_x[minibatch_offset: minibatch_offset + batch_size],
-                y: set_y[minibatch_offset: minibatch_offset + batch_size]}
+        return {x: rows(set_x, minibatch_offset, batch_size), y: rows(set_y, minibatch_offset, batch_size)}
 
     test_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[2]))
     validate_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[1]))
@@ -55,9 +55,12 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz"):
                                   givens=offset_givens(train_set_x, train_set_y))
     n_train, n_valid, n_test = (n_batches(d[0], batch_size) for d in datasets)
 
+    costs = []  # the training cost at each evaluation by fmin_cg
+
     def train_fn(theta_value):
         theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
-        return numpy.mean([batch_cost(i * batch_size) for i in range(n_train)], dtype="float64")
+        costs.append(numpy.mean([batch_cost(i * batch_size) for i in range(n_train)], dtype="float64"))
+        return costs[-1]
 
     def train_fn_grad(theta_value):
         theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
@@ -85,4 +88,4 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz"):
           % (validation_scores[0] * 100.0, validation_scores[1] * 100.0))
     report_time(__file__, seconds, minutes=False)
     return {"best_validation_error": float(validation_scores[0]), "test_error": float(validation_scores[1]),
-            "validation": history, "seconds": seconds}
+            "validation": history, "costs": costs, "seconds": seconds}

@@ -128,14 +128,21 @@ def minibatch_givens(index, batch_size, *pairs):
     """The tutorial's ``givens``: each symbolic variable -> its minibatch slice of the data.
 
     ``minibatch_givens(index, 20, (x, train_set_x), (y, train_set_y))`` is
-    ``{x: train_set_x[index * 20: (index + 1) * 20], y: ...}``.  JAX cannot
-    trace a slice whose start is symbolic, so under the ``jax`` mode the same
-    rows are taken by an index vector of static length (``index * 20 + arange(20)``).
+    ``{x: train_set_x[index * 20: (index + 1) * 20], y: ...}``.
+    """
+    return {var: rows(data, index * batch_size, batch_size) for var, data in pairs}
+
+
+def rows(data, start, count):
+    """``data[start: start + count]`` for a symbolic ``start``.
+
+    JAX cannot trace a slice whose start is symbolic, so under the ``jax``
+    mode the same rows are taken by an index vector of static length
+    (``start + arange(count)``); the other backends slice (a view, no copy).
     """
     if get_mode() == "jax":
-        rows = index * batch_size + pt.arange(batch_size)
-        return {var: data[rows] for var, data in pairs}
-    return {var: data[index * batch_size: (index + 1) * batch_size] for var, data in pairs}
+        return data[start + pt.arange(count)]
+    return data[start: start + count]
 
 
 def n_batches(shared_x, batch_size):
