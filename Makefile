@@ -6,7 +6,7 @@ ARGS   ?=
 # Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 
-.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda bench clean
+.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -53,6 +53,20 @@ train-sda: $(SETUP)
 bench: $(SETUP)
 	$(PYTHON) -m dltutorial.bench $(ARGS)
 
+# The original Theano LeNet step, timed on Aesara (Theano's fork; Theano no longer installs on
+# Python 3.11 with numpy 2), in its own environment.
+AESARA := .venv-aesara
+$(AESARA)/.installed:
+	python3 -m venv $(AESARA)
+	$(AESARA)/bin/python -m pip install -q "aesara==2.8.12" "numpy<2" scipy
+	@# Aesara 2.8's CorrMM.make_node calls tuple(a, b, c, d): make it the tuple literal it meant
+	sed -i 's/^\(\s*\)out_shape = tuple($$/\1out_shape = (/' $(AESARA)/lib/python*/site-packages/aesara/tensor/nnet/corr.py
+	touch $@
+
+bench-theano: $(AESARA)/.installed
+	AESARA_FLAGS="floatX=float32,blas__ldflags=-lopenblas" $(AESARA)/bin/python bench/theano_lenet.py \
+	  --data $(DLTUTORIAL_DATA) $(ARGS)
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache runs dA_plots best_model.pkl
+	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots best_model.pkl
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

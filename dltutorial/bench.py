@@ -203,6 +203,7 @@ def torch_steps(train_x, train_y, codes):
     from torch.nn import functional as F
 
     x, y, c = torch.from_numpy(train_x), torch.from_numpy(train_y), torch.from_numpy(codes)
+    torch.set_default_dtype(x.dtype)  # models and parameters in the data's float type
 
     def sgd_step(params, lr, loss_fn):
         optimizer = torch.optim.SGD(params, lr=lr)
@@ -301,7 +302,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m dltutorial.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="mnist.pkl.gz", help="MNIST file or IDX folder")
     parser.add_argument("--modes", nargs="+", default=available_modes(), help="default: %(default)s")
-    parser.add_argument("--floatX", default="float32", choices=("float32", "float64"))
+    parser.add_argument("--floatX", nargs="+", default=["float32"], choices=("float32", "float64"))
     parser.add_argument("--steps", type=int, default=5000, help="calls timed for batch-size-1 phases")
     parser.add_argument("--lenet-batches", type=int, default=20, help="LeNet5 steps timed (batch 500)")
     parser.add_argument("--repeats", type=int, default=3)
@@ -312,30 +313,48 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown steps {sorted(unknown)}; choose from {', '.join(STEPS)}")
 
-    with settings(floatX=args.floatX):
+    rows = []
+    for floatX in args.floatX:
+        rows += bench_float_type(args, floatX, only)
+
+    folder = make_run_folder("bench")
+    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
+    save_json({"machine": machine, "args": vars(args), "rows": rows}, folder / "bench.json")
+    with atomic_write(folder / "bench.md", "w") as f:
+        f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {machine}\n\n")
+        f.write("| step | mode | floatX | s/epoch | min-max | compile s |\n|---|---|---|---|---|---|\n")
+        for r in rows:
+            comp = "" if r["compile_seconds"] is None else f"{r['compile_seconds']:.1f}"
+            f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
+                    f"{r['min']:.2f}-{r['max']:.2f} | {comp} |\n")
+    print(f"written to {folder}/bench.md")
+
+
+def bench_float_type(args, floatX, only):
+    """Time the ``only`` steps in every mode, numpy and torch, in ``floatX``; return the table rows."""
+    with settings(floatX=floatX):
         arrays = load_mnist(args.data)
         datasets = load_data(args.data)
-    train_x, train_y = (numpy.asarray(a, dtype=d) for a, d in zip(arrays[0], (args.floatX, "int64")))
+    train_x, train_y = (numpy.asarray(a, dtype=d) for a, d in zip(arrays[0], (floatX, "int64")))
     n_train = len(train_x)
     # name -> (calls timed, calls in one epoch)
     calls = {"logistic_sgd": (n_train // 600,) * 2, "mlp": (n_train // 20,) * 2}
     for name in ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune"):
         calls[name] = (min(args.steps, n_train), n_train)
     calls["lenet5"] = (min(args.lenet_batches, n_train // 500), n_train // 500)
-
     rows = []
 
     def record(name, backend, times, compile_seconds=None):
         timed, per_epoch = calls[name]
         epoch = [t * per_epoch / timed for t in times]
-        rows.append({"step": name, "mode": backend, "floatX": args.floatX,
+        rows.append({"step": name, "mode": backend, "floatX": floatX,
                      "seconds_per_epoch": statistics.median(epoch), "min": min(epoch), "max": max(epoch),
                      "compile_seconds": compile_seconds, "calls_timed": timed})
-        print(f"{name:16s} {backend:6s} {statistics.median(epoch):8.2f} s/epoch "
+        print(f"{name:16s} {backend:6s} {floatX} {statistics.median(epoch):8.2f} s/epoch "
               f"(min {min(epoch):.2f}, max {max(epoch):.2f})", flush=True)
 
     for mode in args.modes:
-        with settings(mode=mode, floatX=args.floatX):
+        with settings(mode=mode, floatX=floatX):
             for name, build in pytensor_steps(datasets).items():
                 if name in only:
                     start = timeit.default_timer()
@@ -344,7 +363,7 @@ def main(argv=None):
                     record(name, mode, time_steps(step, calls[name][0], args.repeats), compile_seconds)
     # the numpy dA of layer 1 reads codes of layer 0, as the cached pretraining does
     codes = _sigmoid(train_x[:args.steps + 1] @ numpy.random.RandomState(0).uniform(
-        -0.1, 0.1, (train_x.shape[1], 1000)).astype(args.floatX))
+        -0.1, 0.1, (train_x.shape[1], 1000)).astype(floatX))
     reference = {
         "logistic_sgd": lambda: numpy_logistic(train_x, train_y, 600),
         "mlp": lambda: numpy_mlp(train_x, train_y, 20),
@@ -360,18 +379,7 @@ def main(argv=None):
         for name, step in torch_steps(train_x, train_y, codes).items():
             if name in only:
                 record(name, "torch", time_steps(step, calls[name][0], args.repeats))
-
-    folder = make_run_folder("bench")
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
-    save_json({"machine": machine, "args": vars(args), "rows": rows}, folder / "bench.json")
-    with atomic_write(folder / "bench.md", "w") as f:
-        f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {machine}\n\n")
-        f.write("| step | mode | floatX | s/epoch | min-max | compile s |\n|---|---|---|---|---|---|\n")
-        for r in rows:
-            comp = "" if r["compile_seconds"] is None else f"{r['compile_seconds']:.1f}"
-            f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
-                    f"{r['min']:.2f}-{r['max']:.2f} | {comp} |\n")
-    print(f"written to {folder}/bench.md")
+    return rows
 
 
 if __name__ == "__main__":
