@@ -116,3 +116,36 @@ def tolerance(tutorial, floatX):
     if floatX == "float32":
         return 1e-4
     return 1e-6 if tutorial == "logistic_cg" else 1e-8
+
+
+def entry_points(dataset, folder):
+    """Each tutorial's entry function, for one short epoch on tiny data."""
+    from dltutorial.convolutional_mlp import evaluate_lenet5
+    from dltutorial.dA import test_dA
+    from dltutorial.logistic_sgd import sgd_optimization_mnist
+    from dltutorial.mlp import test_mlp
+    from dltutorial.SdA import test_SdA
+
+    return {
+        "logistic_sgd": lambda **k: sgd_optimization_mnist(n_epochs=1, dataset=dataset, batch_size=20, **k),
+        "logistic_cg": lambda **k: cg_optimization_mnist(n_epochs=1, mnist_pkl_gz=dataset, batch_size=50, **k),
+        "mlp": lambda **k: test_mlp(n_epochs=1, dataset=dataset, batch_size=20, n_hidden=20, **k),
+        "lenet5": lambda **k: evaluate_lenet5(n_epochs=1, dataset=dataset, nkerns=[3, 4], batch_size=50,
+                                              output_folder=str(folder / "lenet5"), **k),
+        "dA": lambda **k: test_dA(training_epochs=1, dataset=dataset, output_folder=str(folder / "dA"), **k),
+        "SdA": lambda **k: test_SdA(pretraining_epochs=1, training_epochs=1, dataset=dataset, batch_size=50,
+                                    output_folder=str(folder / "SdA"), **k),
+    }
+
+
+@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
+@pytest.mark.parametrize("tutorial", list(TUTORIALS))
+def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # logistic_sgd saves best_model.pkl in the working folder
+    result = entry_points(tiny16, tmp_path)[tutorial](mode=mode, floatX="float64")
+    if tutorial == "dA":  # reconstruction costs of the 0 % and 30 % corruption runs
+        figures = [r["epoch_costs"][-1] for r in result.values()]
+        assert len(figures) == 2 and all(numpy.isfinite(f) and f > 0 for f in figures)
+    else:
+        test_error = result.test_score if hasattr(result, "test_score") else result["test_error"]
+        assert 0 <= test_error < 0.9  # a real evaluation on the test set, better than chance
