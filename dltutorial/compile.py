@@ -250,6 +250,30 @@ class TutorialFunction:
         )
 
 
+class JaxTutorialFunction(TutorialFunction):
+    """A TutorialFunction compiled by JAX that keeps the shared variables it reads on the device.
+
+    PyTensor hands a JAX function the values of its shared variables as they
+    are stored; a numpy array (the data set, or codes just set with
+    ``set_value``) would be copied to the device at every call: 45 ms for
+    MNIST's training set on this CPU, per minibatch.  Before each call, any
+    numpy value is replaced by a JAX array (on the GPU when there is one), once.
+    Updated parameters come back from JAX as JAX arrays already.
+    """
+
+    def __init__(self, fn, defaults=None):
+        super().__init__(fn, defaults)
+        self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
+
+    def __call__(self, *args, **kwargs):
+        import jax
+
+        for storage in self.shared_storage:
+            if isinstance(storage[0], numpy.ndarray):
+                storage[0] = jax.device_put(storage[0])
+        return super().__call__(*args, **kwargs)
+
+
 def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
                      name=None, mode=None):
     """Compile a graph with the current mode (or ``mode``); see TutorialFunction.
@@ -269,4 +293,6 @@ def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
             f"the {mode} backend cannot compile this graph ({first_line}); "
             "use --mode c"
         ) from error
+    if mode == "jax":
+        return JaxTutorialFunction(fn, defaults)
     return TutorialFunction(fn, defaults)

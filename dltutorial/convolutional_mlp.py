@@ -159,7 +159,7 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
     save_json(record, os.path.join(run_folder, "results.json"))
     filters = model.layer0.W.get_value()  # (nkerns[0], 1, 5, 5): one 5x5 image per filter
     save_filters(filters.reshape(len(filters), -1).T, os.path.join(run_folder, "filters_layer0.png"),
-                 tile_shape=(int(numpy.ceil(len(filters) / 10)), 10))
+                 tile_shape=(int(numpy.ceil(len(filters) / 10)), 10), scale=8)
     save_curves({"validation": ([v[1] / n_train_batches for v in result.validation],
                                 [100 * v[2] for v in result.validation])},
                 os.path.join(run_folder, "validation_curve.png"), title="LeNet5")

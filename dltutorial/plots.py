@@ -11,17 +11,21 @@ from .files import atomic_write  # noqa: E402
 from .utils import tile_raster_images  # noqa: E402
 
 
-def save_filters(W, path, img_shape=None, tile_shape=(10, 10), tile_spacing=(1, 1)):
+def save_filters(W, path, img_shape=None, tile_shape=(10, 10), tile_spacing=(1, 1), scale=1):
     """Save the first columns of a weight matrix ``W`` (n_visible x n_hidden) as image tiles.
 
-    ``img_shape`` defaults to square images (28x28 for MNIST's 784 pixels).
+    ``img_shape`` defaults to square images (28x28 for MNIST's 784 pixels);
+    ``scale`` enlarges each pixel to a ``scale`` x ``scale`` block (small filters).
     """
     if img_shape is None:
         side = int(round(numpy.sqrt(W.shape[0])))
         img_shape = (side, side)
     pixels = tile_raster_images(X=W.T, img_shape=img_shape, tile_shape=tile_shape, tile_spacing=tile_spacing)
+    image = Image.fromarray(pixels)
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
     with atomic_write(path) as f:
-        Image.fromarray(pixels).save(f, format="PNG")
+        image.save(f, format="PNG")
 
 
 def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):

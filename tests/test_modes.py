@@ -8,7 +8,7 @@ from dltutorial.compile import (ModeError, TutorialFunction, available_modes, ch
                                 settings)
 from dltutorial.data import load_data
 from dltutorial.mlp import MLP
-from dltutorial.training import sgd_training_function
+from dltutorial.training import minibatch_givens, sgd_training_function
 
 
 def mlp_costs(mode, dataset, steps=5):
@@ -63,3 +63,18 @@ def test_c_mode_runs_softmax_as_compiled_elementwise_ops(float64):
     logits = xs @ model.W.get_value()
     expected = -numpy.mean(logits[numpy.arange(5), ys] - numpy.log(numpy.exp(logits).sum(axis=1)))
     assert float(fn(xs, ys)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+def test_jax_functions_keep_the_data_set_on_the_device(tiny_idx):
+    """After the first call the data set is a JAX array, so later calls do not copy it again."""
+    import jax
+
+    with settings(mode="jax", floatX="float64"):
+        (train_x, train_y), _, _ = load_data(tiny_idx)
+        index, x = pt.lscalar("index"), pt.matrix("x")
+        total = compile_function([index], x.sum(), givens=minibatch_givens(index, 20, (x, train_x)))
+        first = total(1)
+        assert isinstance(train_x.get_value(borrow=True), jax.Array)
+        numpy.testing.assert_allclose(total(1), first)
+        assert first == pytest.approx(numpy.asarray(train_x.get_value())[20:40].sum())
