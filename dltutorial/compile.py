@@ -262,15 +262,16 @@ class JaxTutorialFunction(TutorialFunction):
     """
 
     def __init__(self, fn, defaults=None):
-        super().__init__(fn, defaults)
-        self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
-
-    def __call__(self, *args, **kwargs):
         import jax
 
+        super().__init__(fn, defaults)
+        self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
+        self.device_put = jax.device_put
+
+    def __call__(self, *args, **kwargs):
         for storage in self.shared_storage:
             if isinstance(storage[0], numpy.ndarray):
-                storage[0] = jax.device_put(storage[0])
+                storage[0] = self.device_put(storage[0])
         return super().__call__(*args, **kwargs)
 
 
