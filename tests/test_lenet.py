@@ -12,7 +12,7 @@ from PIL import Image
 from dltutorial.compile import compile_function
 from dltutorial.convolutional_mlp import LeNet5, LeNetConvPoolLayer, evaluate_lenet5
 from dltutorial.data import load_data
-from dltutorial.training import minibatch_givens
+from dltutorial.training import minibatch_givens, sgd_training_function
 
 from .conftest import write_idx_folder
 
@@ -32,14 +32,12 @@ def test_conv_pool_layer_initialisation():
 def test_small_lenet_learns_tiny_images(tmp_path):
     """A 4-6 kernel LeNet on 16x16 block images: the training cost falls and the error gets small."""
     datasets = load_data(str(write_idx_folder(tmp_path / "idx", side=16)))
-    (train_x, train_y), (valid_x, valid_y) = datasets[0], datasets[1]
+    valid_x, valid_y = datasets[1]
     batch_size = 50
     index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
     model = LeNet5(numpy.random.RandomState(23455), x, batch_size, image_side=16, nkerns=(4, 6), n_hidden=20)
     cost = model.negative_log_likelihood(y)
-    updates = [(p, p - 0.5 * g) for p, g in zip(model.params, pt.grad(cost, model.params))]
-    train = compile_function([index], cost, updates=updates,
-                             givens=minibatch_givens(index, batch_size, (x, train_x), (y, train_y)))
+    train = sgd_training_function(index, batch_size, x, y, cost, model.params, 0.5, datasets[0])
     error = compile_function([index], model.errors(y),
                              givens=minibatch_givens(index, batch_size, (x, valid_x), (y, valid_y)))
     costs = [numpy.mean([train(i) for i in range(10)]) for _ in range(12)]
@@ -67,7 +65,6 @@ def test_lenet_steps_match_a_hand_written_numpy_backprop(tmp_path, float64):
     """PyTensor's gradients of the whole network against the benchmark's numpy LeNet (im2col, col2im)."""
     from dltutorial.bench import numpy_lenet
     from dltutorial.data import load_mnist
-    from dltutorial.training import sgd_training_function
 
     folder = str(write_idx_folder(tmp_path / "idx", side=16))
     datasets = load_data(folder)
