@@ -16,7 +16,9 @@ Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
 (matrix products through numpy's BLAS; the batch-1 steps as BLAS-2 calls,
 matrix-vector products and in-place rank-1 updates), timed in the same run as a floor;
 ``torch`` is an idiomatic PyTorch CPU version (autograd + ``torch.optim.SGD``),
-timed when PyTorch is installed (it is not a dependency).
+timed when PyTorch is installed (it is not a dependency), and ``torch-cuda``
+the same on the GPU when PyTorch sees one (data moved to the GPU once).
+The table's header names the device JAX ran on.
 Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
 """
 
@@ -196,14 +198,18 @@ def numpy_lenet(x, y, batch_size=500, nkerns=(20, 50), lr=0.1, k=5):
     return step
 
 
-def torch_steps(train_x, train_y, codes):
-    """The same steps in idiomatic PyTorch (autograd, torch.optim.SGD): {name: step(i)}."""
+def torch_steps(train_x, train_y, codes, device="cpu"):
+    """The same steps in idiomatic PyTorch (autograd, torch.optim.SGD) on ``device``: {name: step(i)}.
+
+    Each step returns its loss (a tensor on ``device``).
+    """
     import torch
     from torch import nn
     from torch.nn import functional as F
 
-    x, y, c = torch.from_numpy(train_x), torch.from_numpy(train_y), torch.from_numpy(codes)
+    x, y, c = (torch.from_numpy(a).to(device) for a in (train_x, train_y, codes))
     torch.set_default_dtype(x.dtype)  # models and parameters in the data's float type
+    torch.set_default_device(device)
 
     def sgd_step(params, lr, loss_fn):
         optimizer = torch.optim.SGD(params, lr=lr)
@@ -213,6 +219,7 @@ def torch_steps(train_x, train_y, codes):
             loss = loss_fn(i)
             loss.backward()
             optimizer.step()
+            return loss.detach()
         return step
 
     def dA_step(data, corruption):
@@ -234,7 +241,7 @@ def torch_steps(train_x, train_y, codes):
     mlp = nn.Sequential(nn.Linear(n_in, 500), nn.Tanh(), nn.Linear(500, 10))
     sda = nn.Sequential(nn.Linear(n_in, 1000), nn.Sigmoid(), nn.Linear(1000, 1000), nn.Sigmoid(),
                         nn.Linear(1000, 1000), nn.Sigmoid(), nn.Linear(1000, 10))
-    return {
+    steps = {
         "logistic_sgd": sgd_step(logistic.parameters(), 0.13,
                                  lambda i: F.cross_entropy(logistic(x[i * 600:(i + 1) * 600]), y[i * 600:(i + 1) * 600])),
         "mlp": sgd_step(mlp.parameters(), 0.01,
@@ -245,22 +252,31 @@ def torch_steps(train_x, train_y, codes):
         "lenet5": sgd_step(lenet.parameters(), 0.1,
                            lambda i: F.cross_entropy(lenet(x[i * 500:(i + 1) * 500]), y[i * 500:(i + 1) * 500])),
     }
+    torch.set_default_device("cpu")
+    return steps
+
+
+def _wait(result):
+    """Block until an asynchronously computed step result (JAX, CUDA) is ready."""
+    if hasattr(result, "cpu"):  # a torch tensor, maybe on a GPU
+        result = result.cpu()
+    numpy.asarray(result)
 
 
 def time_steps(step, n_steps, repeats):
     """Seconds for ``n_steps`` calls of ``step(i)``, ``repeats`` times.
 
-    JAX dispatches asynchronously: its result is converted to numpy before
-    the clock stops, which waits for every queued step (each one needs the
-    parameters the one before updated).
+    JAX and CUDA dispatch asynchronously: the last result is brought to the
+    host before the clock stops, which waits for every queued step (each one
+    needs the parameters the one before updated).
     """
-    numpy.asarray(step(0))  # warm up (first call may allocate or compile)
+    _wait(step(0))  # warm up (first call may allocate or compile)
     times = []
     for _ in range(repeats):
         start = timeit.default_timer()
         for i in range(n_steps):
             result = step(i)
-        numpy.asarray(result)
+        _wait(result)
         times.append(timeit.default_timer() - start)
     return times
 
@@ -312,6 +328,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=5000, help="calls timed for batch-size-1 phases")
     parser.add_argument("--lenet-batches", type=int, default=20, help="LeNet5 steps timed (batch 500)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-references", action="store_true", help="time the modes only, not numpy/torch")
     parser.add_argument("--only", nargs="+", metavar="STEP", help=f"steps to time (default: all of {', '.join(STEPS)})")
     args = parser.parse_args(argv)
     only = args.only or STEPS
@@ -324,7 +341,7 @@ def main(argv=None):
         rows += bench_float_type(args, floatX, only)
 
     folder = make_run_folder("bench")
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
+    machine = _machine(args.modes)
     save_json({"machine": machine, "args": vars(args), "rows": rows}, folder / "bench.json")
     with atomic_write(folder / "bench.md", "w") as f:
         f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {machine}\n\n")
@@ -334,6 +351,23 @@ def main(argv=None):
             f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
                     f"{r['min']:.2f}-{r['max']:.2f} | {comp} |\n")
     print(f"written to {folder}/bench.md")
+
+
+def _torch_devices():
+    """The devices to time PyTorch on: none without PyTorch, the CPU, and the GPU when there is one."""
+    if importlib.util.find_spec("torch") is None:
+        return []
+    import torch
+    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+
+
+def _machine(modes):
+    """One line naming the CPU, PyTensor's version and, when JAX is timed, JAX's device."""
+    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
+    if "jax" in modes:
+        import jax
+        machine += f", jax {jax.__version__} on {jax.devices()[0].device_kind}"
+    return machine
 
 
 def bench_float_type(args, floatX, only):
@@ -371,13 +405,17 @@ def bench_float_type(args, floatX, only):
         "SdA finetune": lambda: numpy_finetune(train_x, train_y),
         "lenet5": lambda: numpy_lenet(train_x, train_y),
     }
+    if args.no_references:
+        reference, torch_devices = {}, []
+    else:
+        torch_devices = _torch_devices()
     for name, build in reference.items():
         if name in only:
             record(name, "numpy", time_steps(build(), calls[name][0], args.repeats))
-    if importlib.util.find_spec("torch") is not None:
-        for name, step in torch_steps(train_x, train_y, codes).items():
+    for device in torch_devices:
+        for name, step in torch_steps(train_x, train_y, codes, device).items():
             if name in only:
-                record(name, "torch", time_steps(step, calls[name][0], args.repeats))
+                record(name, "torch" if device == "cpu" else "torch-cuda", time_steps(step, calls[name][0], args.repeats))
     for mode in args.modes:
         with settings(mode=mode, floatX=floatX):
             for name, build in pytensor_steps(datasets).items():

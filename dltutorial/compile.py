@@ -25,6 +25,7 @@ import importlib.util
 import os
 import platform
 import sys
+import traceback
 from pathlib import Path
 
 import numpy
@@ -82,10 +83,23 @@ FLOAT_TYPES = ("float32", "float64")
 
 
 def _jax_mode():
-    """JAX's mode, with 64-bit types enabled: JAX computes float64 graphs in float32 otherwise."""
+    """JAX's mode, with 64-bit types and full-precision float32 matrix products.
+
+    JAX computes float64 graphs in float32 unless ``jax_enable_x64`` is on.
+    PyTensor's JAX dispatch module sets that flag to ``floatX == 'float64'``
+    when it is first imported, so it is imported before the flag is set.
+    On recent NVIDIA GPUs JAX multiplies float32 matrices in TF32 (10-bit
+    mantissa) by default: the tutorials' numbers would drift from the C
+    backend's at 1e-4 after a few steps.  We ask for full float32 precision,
+    as Theano's cuBLAS SGEMM gave, unless the user set
+    ``JAX_DEFAULT_MATMUL_PRECISION`` (e.g. ``tensorfloat32`` for speed).
+    """
     import jax
+    import pytensor.link.jax.dispatch  # noqa: F401  (its import resets jax_enable_x64)
 
     jax.config.update("jax_enable_x64", True)
+    if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
+        jax.config.update("jax_default_matmul_precision", "highest")
     return Mode(linker="jax", optimizer="fast_run").including("dltutorial_jax")
 
 
@@ -259,6 +273,10 @@ class JaxTutorialFunction(TutorialFunction):
     MNIST's training set on this CPU, per minibatch.  Before each call, any
     numpy value is replaced by a JAX array (on the GPU when there is one), once.
     Updated parameters come back from JAX as JAX arrays already.
+
+    JAX traces the graph at the first call; a graph it cannot trace (a slice
+    with a symbolic start, say) fails there, deep inside JAX: that failure
+    becomes a one-line ModeError.
     """
 
     def __init__(self, fn, defaults=None):
@@ -267,12 +285,35 @@ class JaxTutorialFunction(TutorialFunction):
         super().__init__(fn, defaults)
         self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
         self.device_put = jax.device_put
+        self.traced = False
 
     def __call__(self, *args, **kwargs):
         for storage in self.shared_storage:
             if isinstance(storage[0], numpy.ndarray):
                 storage[0] = self.device_put(storage[0])
-        return super().__call__(*args, **kwargs)
+        if self.traced:
+            return super().__call__(*args, **kwargs)
+        try:
+            result = super().__call__(*args, **kwargs)
+        except (TypeError, ValueError, IndexError, NotImplementedError) as error:
+            if isinstance(error, ModeError) or not _raised_inside_jax(error):
+                raise
+            raise ModeError(
+                f"the jax backend cannot trace this graph ({_first_line(error)}); use --mode c or --mode numba"
+            ) from error
+        self.traced = True
+        return result
+
+
+def _raised_inside_jax(error):
+    """Whether ``error`` came from JAX's tracing (not from our argument checks)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return any(f"{os.sep}jax{os.sep}" in frame.filename or "jax_funcified" in frame.name for frame in frames)
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
@@ -289,11 +330,7 @@ def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
             mode=MODES[mode](),
         )
     except NotImplementedError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ModeError(
-            f"the {mode} backend cannot compile this graph ({first_line}); "
-            "use --mode c"
-        ) from error
+        raise ModeError(f"the {mode} backend cannot compile this graph ({_first_line(error)}); use --mode c") from error
     if mode == "jax":
         return JaxTutorialFunction(fn, defaults)
     return TutorialFunction(fn, defaults)

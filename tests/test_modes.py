@@ -35,6 +35,30 @@ def test_unknown_mode_is_a_one_line_error():
             pass
 
 
+@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+def test_a_graph_jax_cannot_trace_is_a_one_line_error():
+    """A slice with a symbolic start compiles, but JAX cannot trace it at the first call."""
+    import pytensor
+
+    with settings(mode="jax", floatX="float64"):
+        i = pt.lscalar("i")
+        fn = compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum())
+        with pytest.raises(ModeError, match=r"^the jax backend cannot trace this graph \(Slice entries .*\); "
+                                            r"use --mode c or --mode numba$"):
+            fn(3)
+        with pytest.raises(TypeError, match="missing argument 'i'"):
+            fn()  # our own argument errors stay as they are
+
+
+def test_the_same_graph_runs_in_numba():
+    """The error's advice holds: numba slices with a symbolic start."""
+    import pytensor
+
+    with settings(mode="numba", floatX="float64"):
+        i = pt.lscalar("i")
+        assert compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum())(3) == 12.0
+
+
 def test_defaults_positional_and_keyword_arguments():
     a, b = pt.dscalar("a"), pt.dscalar("b")
     fn = compile_function([a, b], a - b, defaults={"b": 1.0})
@@ -78,3 +102,27 @@ def test_jax_functions_keep_the_data_set_on_the_device(tiny_idx):
         assert isinstance(train_x.get_value(borrow=True), jax.Array)
         numpy.testing.assert_allclose(total(1), first)
         assert first == pytest.approx(numpy.asarray(train_x.get_value())[20:40].sum())
+
+
+@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
+    """PyTensor's JAX dispatch turns 64-bit types off when first imported under floatX=float32.
+
+    A fresh interpreter, so that the import happens inside this test; the
+    float32 graph holds one float64 value, which must stay float64.
+    """
+    import subprocess
+    import sys
+
+    program = (
+        "import numpy, pytensor.tensor as pt\n"
+        "from dltutorial.compile import compile_function, settings\n"
+        "with settings(mode='jax', floatX='float32'):\n"
+        "    v = pt.vector('v'); out = compile_function([v], v.astype('float64') + 1e-12)(numpy.ones(2, 'float32'))\n"
+        "print(out.dtype, repr(float(out[0] - 1)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    dtype, difference = result.stdout.split()
+    assert dtype == "float64"
+    assert float(difference) == pytest.approx(1e-12, rel=1e-3)
