@@ -27,7 +27,7 @@ $(SETUP): pyproject.toml
 	touch $@
 
 test: $(SETUP)
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto
 
 data: $(SETUP)
 	$(PYTHON) -m dltutorial.data fetch

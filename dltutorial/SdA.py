@@ -23,41 +23,15 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode
+from .compile import entry_point, get_mode
 from .dA import dA, random_stream
 from .data import load_data
 from .files import make_run_folder, save_json
 from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
 from .plots import save_curves, save_filters
-from .training import (PRETRAINING_LINE, build_evaluators, early_stopping, minibatch_givens, n_batches,
+from .training import (PRETRAINING_LINE, build_evaluators, compile_pretraining_step, early_stopping, n_batches,
                        pretrain_layers, report_time, sgd_training_function)
-
-
-class CachedInputFunction:
-    """A layer's pretraining function that reads its input from cached codes.
-
-    The codes of the layer below are computed for the whole training set at
-    the first call (by then the layers below are trained); call
-    :meth:`refresh_codes` if the layers below change again afterwards.
-    """
-
-    def __init__(self, fn, codes, encode):
-        self.fn = fn
-        self.codes = codes
-        self.encode = encode
-        self.fresh = False
-
-    def refresh_codes(self):
-        """Recompute the cached codes from the current lower layers."""
-        # (JAX hands back a float64 array for a float32 graph once 64-bit types are enabled)
-        self.codes.set_value(numpy.asarray(self.encode(), dtype=self.codes.dtype), borrow=True)
-        self.fresh = True
-
-    def __call__(self, *args, **kwargs):
-        if not self.fresh:
-            self.refresh_codes()
-        return self.fn(*args, **kwargs)
 
 
 class SdA:
@@ -125,18 +99,10 @@ class SdA:
         pretrain_fns = []
         for i, dA_layer in enumerate(self.dA_layers):
             cost, updates = dA_layer.get_cost_updates(corruption_level, learning_rate)
-            if cache_codes and i > 0:
-                codes = empty_codes(dA_layer.n_visible)
-                fn = compile_function([index, corruption_level, learning_rate], cost, updates=updates,
-                                      givens=minibatch_givens(index, batch_size, (dA_layer.x, codes)),
-                                      defaults=defaults, name=f"pretrain_layer_{i}")
-                encode = compile_function([], dA_layer.x, givens={self.x: train_set_x})
-                pretrain_fns.append(CachedInputFunction(fn, codes, encode))
-            else:
-                fn = compile_function([index, corruption_level, learning_rate], cost, updates=updates,
-                                      givens=minibatch_givens(index, batch_size, (self.x, train_set_x)),
-                                      defaults=defaults, name=f"pretrain_layer_{i}")
-                pretrain_fns.append(fn)
+            pretrain_fns.append(compile_pretraining_step(
+                [index, corruption_level, learning_rate], cost, updates, defaults, batch_size,
+                layer_input=dA_layer.x, n_visible=dA_layer.n_visible, network_input=self.x,
+                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}"))
         return pretrain_fns
 
     def build_finetune_functions(self, datasets, batch_size, learning_rate):
@@ -155,12 +121,6 @@ class SdA:
                                          self.params, learning_rate, datasets[0])
         valid_score, test_score = build_evaluators(index, batch_size, self.x, self.y, self.errors, datasets)
         return train_fn, valid_score, test_score
-
-
-def empty_codes(n_columns):
-    """An empty floatX shared matrix with ``n_columns`` columns, to be filled later."""
-    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes",
-                           shape=(None, n_columns))
 
 
 @entry_point

@@ -14,10 +14,13 @@ import sys
 from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
 from .data import DataError
 from .convolutional_mlp import evaluate_lenet5
+from .cA import test_cA
 from .dA import test_dA
+from .DBN import test_DBN
 from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import predict, sgd_optimization_mnist
 from .mlp import test_mlp
+from .rbm import test_rbm
 from .SdA import test_SdA
 
 TUTORIALS = {
@@ -27,6 +30,9 @@ TUTORIALS = {
     "lenet5": (evaluate_lenet5, "LeNet5 convolutional network (20-50-500-10)"),
     "dA": (test_dA, "denoising autoencoder, 0 %% and 30 %% corruption, with filter images"),
     "SdA": (test_SdA, "stacked denoising autoencoder: pretraining then finetuning"),
+    "rbm": (test_rbm, "restricted Boltzmann machine trained by PCD-15, with filters and samples"),
+    "DBN": (test_DBN, "deep belief network: RBM pretraining (CD-1) then finetuning"),
+    "cA": (test_cA, "contractive autoencoder, with filter images"),
     "predict": (predict, "predictions of the model saved by logistic_sgd"),
 }
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")

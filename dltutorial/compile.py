@@ -34,7 +34,9 @@ import pytensor.tensor as pt
 from pytensor.compile import optdb
 from pytensor.compile.mode import Mode
 from pytensor.graph import node_rewriter
+from pytensor.graph.rewriting.basic import in2out
 from pytensor.tensor.rewriting.ofg import inline_ofg_node
+from pytensor.tensor.elemwise import CAReduce
 from pytensor.tensor.exceptions import NotScalarConstantError
 from pytensor.tensor.random.basic import BinomialRV, bernoulli
 from pytensor.tensor.special import LogSoftmax, Softmax
@@ -72,7 +74,31 @@ def binomial_one_as_bernoulli(fgraph, node):
     return [next_rng, pt.cast(draws, node.outputs[1].dtype)]
 
 
-optdb["specialize"].register("dltutorial_binomial_one_as_bernoulli", binomial_one_as_bernoulli, "dltutorial_jax")
+# also tagged "jax": PyTensor rewrites a scan's inner graph (the RBM's Gibbs chain) with its own
+# JAX query, which includes that tag but not ours
+optdb["specialize"].register("dltutorial_binomial_one_as_bernoulli", binomial_one_as_bernoulli,
+                             "dltutorial_jax", "jax")
+
+
+@node_rewriter([CAReduce])
+def careduce_then_cast(fgraph, node):
+    """Give JAX a sum accumulated in ``acc_dtype`` and an explicit cast to the output dtype.
+
+    PyTensor sums float32 in a float64 accumulator; its JAX translation
+    returns the accumulator's dtype, so a float32 graph handed float64
+    values to later ops (JAX warns it will refuse such a scatter) and
+    returned float64 results.  The cast makes the output float32 again.
+    """
+    acc_dtype = getattr(node.op, "acc_dtype", None)
+    out_dtype = node.outputs[0].dtype
+    if acc_dtype is None or acc_dtype == out_dtype:
+        return None
+    return [pt.cast(node.op.clone(dtype=acc_dtype)(*node.inputs), out_dtype)]
+
+
+# after fusion, so that no later rewrite folds the cast back into the sum's dtype
+optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
+               position=49.2)
 
 MODES = {
     "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_c"),
@@ -95,8 +121,8 @@ def _jax_mode():
     ``JAX_DEFAULT_MATMUL_PRECISION`` (e.g. ``tensorfloat32`` for speed).
     """
     import jax
-    import pytensor.link.jax.dispatch  # noqa: F401  (its import resets jax_enable_x64)
 
+    importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
     jax.config.update("jax_enable_x64", True)
     if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
         jax.config.update("jax_default_matmul_precision", "highest")

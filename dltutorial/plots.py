@@ -21,6 +21,11 @@ def save_filters(W, path, img_shape=None, tile_shape=(10, 10), tile_spacing=(1, 
         side = int(round(numpy.sqrt(W.shape[0])))
         img_shape = (side, side)
     pixels = tile_raster_images(X=W.T, img_shape=img_shape, tile_shape=tile_shape, tile_spacing=tile_spacing)
+    save_image(pixels, path, scale)
+
+
+def save_image(pixels, path, scale=1):
+    """Write a uint8 grey-level array as a PNG, atomically; ``scale`` enlarges each pixel."""
     image = Image.fromarray(pixels)
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)

@@ -16,6 +16,7 @@ import timeit
 from dataclasses import dataclass, field
 
 import numpy
+import pytensor
 import pytensor.tensor as pt
 from tqdm import tqdm
 
@@ -180,3 +181,55 @@ def report_time(file, seconds, what="code", minutes=True):
     """Print the tutorial's run-time line to stderr ("The code for file mlp.py ran for 1.23m")."""
     duration = f"{seconds / 60.0:.2f}m" if minutes else f"{seconds:.1f}s"
     print(f"The {what} for file {os.path.basename(file)} ran for {duration}", file=sys.stderr)
+
+
+class CachedInputFunction:
+    """A layer's pretraining function that reads its input from cached codes.
+
+    The codes of the layer below are computed for the whole training set at
+    the first call (by then the layers below are trained); call
+    :meth:`refresh_codes` if the layers below change again afterwards.
+    """
+
+    def __init__(self, fn, codes, encode):
+        self.fn = fn
+        self.codes = codes
+        self.encode = encode
+        self.fresh = False
+
+    def refresh_codes(self):
+        """Recompute the cached codes from the current lower layers."""
+        self.codes.set_value(self.encode(), borrow=True)
+        self.fresh = True
+
+    def __call__(self, *args, **kwargs):
+        if not self.fresh:
+            self.refresh_codes()
+        return self.fn(*args, **kwargs)
+
+
+def empty_codes(n_columns):
+    """An empty floatX shared matrix with ``n_columns`` columns, to be filled later."""
+    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes",
+                           shape=(None, n_columns))
+
+
+def compile_pretraining_step(inputs, cost, updates, defaults, batch_size, *, layer_input, n_visible,
+                             network_input, train_set_x, cache_codes, name=None):
+    """Compile one layer's pretraining step (SdA, DBN); ``inputs[0]`` is the minibatch index.
+
+    A layer above the first reads ``layer_input``, a deterministic function
+    of the network's input.  With ``cache_codes`` its minibatches come from
+    the codes of the whole training set, computed once by the layers below
+    (a :class:`CachedInputFunction`); otherwise every step recomputes them
+    from ``train_set_x``.  Both give the same costs.
+    """
+    index = inputs[0]
+    if not cache_codes or layer_input is network_input:
+        return compile_function(inputs, cost, updates=updates, defaults=defaults, name=name,
+                                givens=minibatch_givens(index, batch_size, (network_input, train_set_x)))
+    codes = empty_codes(n_visible)
+    fn = compile_function(inputs, cost, updates=updates, defaults=defaults, name=name,
+                          givens=minibatch_givens(index, batch_size, (layer_input, codes)))
+    encode = compile_function([], layer_input, givens={network_input: train_set_x})
+    return CachedInputFunction(fn, codes, encode)

@@ -2,9 +2,11 @@
 
 Each builder compiles a tutorial's training function(s) on tiny 16x16 data
 and returns the costs of its first steps; every installed mode must give the
-costs of the ``c`` mode.  Corruption noise is drawn by each backend's own
-random generator: numba reproduces numpy's draws, JAX does not (its PRNG is a
-different algorithm), so JAX is compared on the dA and SdA with corruption 0.
+costs of the ``c`` mode.  Random draws (the dA's corruption, the RBM's Gibbs
+samples) come from each backend's own generator: numba reproduces numpy's
+draws, JAX does not (its PRNG is a different algorithm), so JAX is compared
+without noise: the dA and SdA with corruption 0, the RBM on its free energy,
+the DBN on finetuning alone.
 The conjugate-gradient costs are evaluations at the points fmin_cg chooses;
 its line searches amplify rounding differences, so they agree to 1e-6.
 """
@@ -16,11 +18,14 @@ import pytest
 
 from dltutorial.compile import available_modes, compile_function, settings
 from dltutorial.convolutional_mlp import LeNet5
+from dltutorial.cA import cA
 from dltutorial.dA import dA, random_stream
+from dltutorial.DBN import DBN
 from dltutorial.data import load_data
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
 from dltutorial.mlp import MLP
+from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 from dltutorial.training import minibatch_givens, sgd_training_function
 
@@ -44,71 +49,109 @@ def supervised(model_cost, dataset, lr=0.1):
     return [train(i) for i in range(STEPS)]
 
 
-def logistic_costs(dataset, corruption):
+def logistic_costs(dataset, noise):
     def model(x, y):
         m = LogisticRegression(x, SIDE * SIDE, 10)
         return m.negative_log_likelihood(y), m.params
     return supervised(model, dataset, lr=0.13)
 
 
-def mlp_costs(dataset, corruption):
+def mlp_costs(dataset, noise):
     def model(x, y):
         m = MLP(numpy.random.RandomState(1234), x, SIDE * SIDE, 30, 10)
         return m.negative_log_likelihood(y) + 1e-4 * m.L2_sqr, m.params
     return supervised(model, dataset, lr=0.01)
 
 
-def lenet_costs(dataset, corruption):
+def lenet_costs(dataset, noise):
     def model(x, y):
         m = LeNet5(numpy.random.RandomState(23455), x, BATCH, image_side=SIDE, nkerns=(3, 4), n_hidden=20)
         return m.negative_log_likelihood(y), m.params
     return supervised(model, dataset)
 
 
-def dA_costs(dataset, corruption):
+def dA_costs(dataset, noise):
     train_x = load_data(dataset)[0][0]
     index, x = pt.lscalar("index"), pt.matrix("x")
     rng = numpy.random.RandomState(123)
     da = dA(numpy_rng=rng, theano_rng=random_stream(rng.randint(2 ** 30)), input=x, n_visible=SIDE * SIDE,
             n_hidden=20)
-    cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=0.1)
+    cost, updates = da.get_cost_updates(corruption_level=0.3 if noise else 0.0, learning_rate=0.1)
     train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)))
     return [train(i) for i in range(STEPS)]
 
 
-def SdA_costs(dataset, corruption):
+def SdA_costs(dataset, noise):
     datasets = load_data(dataset)
     sda = SdA(numpy.random.RandomState(89677), n_ins=SIDE * SIDE, hidden_layers_sizes=[20, 20], n_outs=10)
     costs = []
     for fn in sda.pretraining_functions(datasets[0][0], batch_size=BATCH):
-        costs += [fn(i, corruption=corruption, lr=0.1) for i in range(STEPS // 2)]
+        costs += [fn(i, corruption=0.3 if noise else 0.0, lr=0.1) for i in range(STEPS // 2)]
     train, _, _ = sda.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1)
     return costs + [train(i) for i in range(STEPS // 2)]
 
 
-def cg_costs(dataset, corruption):
+def cg_costs(dataset, noise):
     # an entry point compiles in its own floatX (default float32): pass the test's
     return cg_optimization_mnist(n_epochs=3, mnist_pkl_gz=dataset, batch_size=BATCH,
                                  floatX=pytensor.config.floatX)["costs"]
 
 
+def rbm_costs(dataset, noise):
+    """PCD-2 steps' pseudo-likelihood costs; without noise, the free energy of each minibatch."""
+    train_x = load_data(dataset)[0][0]
+    index, x = pt.lscalar("index"), pt.matrix("x")
+    rng = numpy.random.RandomState(123)
+    rbm = RBM(input=x, n_visible=SIDE * SIDE, n_hidden=20, numpy_rng=rng,
+              theano_rng=random_stream(rng.randint(2 ** 30)))
+    givens = minibatch_givens(index, BATCH, (x, train_x))
+    if not noise:
+        free_energy = compile_function([index], pt.mean(rbm.free_energy(x)), givens=givens)
+        return [free_energy(i) for i in range(STEPS)]
+    chain = pytensor.shared(numpy.zeros((BATCH, 20), dtype=pytensor.config.floatX))
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=2)
+    train = compile_function([index], cost, updates=updates, givens=givens)
+    return [train(i) for i in range(STEPS)]
+
+
+def DBN_costs(dataset, noise):
+    """CD-1 pretraining costs of both layers, then finetuning costs (finetuning alone without noise)."""
+    datasets = load_data(dataset)
+    dbn = DBN(numpy.random.RandomState(123), n_ins=SIDE * SIDE, hidden_layers_sizes=[20, 20], n_outs=10)
+    costs = []
+    if noise:
+        for fn in dbn.pretraining_functions(datasets[0][0], batch_size=BATCH, k=1):
+            costs += [fn(i, lr=0.1) for i in range(STEPS // 2)]
+    train, _, _ = dbn.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1)
+    return costs + [train(i) for i in range(STEPS - len(costs))]
+
+
+def cA_costs(dataset, noise):
+    train_x = load_data(dataset)[0][0]
+    index, x = pt.lscalar("index"), pt.matrix("x")
+    ca = cA(numpy.random.RandomState(123), input=x, n_visible=SIDE * SIDE, n_hidden=20, n_batchsize=BATCH)
+    cost, updates = ca.get_cost_updates(contraction_level=0.1, learning_rate=0.01)
+    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)))
+    return [train(i) for i in range(STEPS)]
+
+
 TUTORIALS = {"logistic_sgd": logistic_costs, "logistic_cg": cg_costs, "mlp": mlp_costs,
-             "lenet5": lenet_costs, "dA": dA_costs, "SdA": SdA_costs}
-NOISY = {"dA", "SdA"}
+             "lenet5": lenet_costs, "dA": dA_costs, "SdA": SdA_costs, "rbm": rbm_costs, "DBN": DBN_costs,
+             "cA": cA_costs}
 
 
-def costs(tutorial, mode, floatX, dataset, corruption):
+def costs(tutorial, mode, floatX, dataset, noise):
     with settings(mode=mode, floatX=floatX):
-        return numpy.asarray(TUTORIALS[tutorial](dataset, corruption), dtype="float64")
+        return numpy.asarray(TUTORIALS[tutorial](dataset, noise), dtype="float64")
 
 
 @pytest.mark.parametrize("floatX", ["float64", "float32"])
 @pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
 @pytest.mark.parametrize("tutorial", list(TUTORIALS))
 def test_first_steps_agree_with_c(tutorial, mode, floatX, tiny16):
-    corruption = 0.3 if tutorial in NOISY and mode != "jax" else 0.0
-    ours = costs(tutorial, mode, floatX, tiny16, corruption)
-    reference = costs(tutorial, "c", floatX, tiny16, corruption)
+    noise = mode != "jax"
+    ours = costs(tutorial, mode, floatX, tiny16, noise)
+    reference = costs(tutorial, "c", floatX, tiny16, noise)
     assert len(ours) >= 3 and numpy.isfinite(ours).all()
     assert not numpy.allclose(ours, ours[0])  # the costs move: training happened
     numpy.testing.assert_allclose(ours, reference, rtol=tolerance(tutorial, floatX))
@@ -123,10 +166,13 @@ def tolerance(tutorial, floatX):
 
 def entry_points(dataset, folder):
     """Each tutorial's entry function, for one short epoch on tiny data."""
+    from dltutorial.cA import test_cA
     from dltutorial.convolutional_mlp import evaluate_lenet5
     from dltutorial.dA import test_dA
+    from dltutorial.DBN import test_DBN
     from dltutorial.logistic_sgd import sgd_optimization_mnist
     from dltutorial.mlp import test_mlp
+    from dltutorial.rbm import test_rbm
     from dltutorial.SdA import test_SdA
 
     return {
@@ -138,6 +184,12 @@ def entry_points(dataset, folder):
         "dA": lambda **k: test_dA(training_epochs=1, dataset=dataset, output_folder=str(folder / "dA"), **k),
         "SdA": lambda **k: test_SdA(pretraining_epochs=1, training_epochs=1, dataset=dataset, batch_size=50,
                                     output_folder=str(folder / "SdA"), **k),
+        "rbm": lambda **k: test_rbm(training_epochs=1, dataset=dataset, n_hidden=20, n_chains=3, n_samples=2,
+                                    plot_every=10, output_folder=str(folder / "rbm"), **k),
+        "DBN": lambda **k: test_DBN(pretraining_epochs=1, training_epochs=1, dataset=dataset, batch_size=10,
+                                    hidden_layers_sizes=[20, 20], output_folder=str(folder / "DBN"), **k),
+        "cA": lambda **k: test_cA(training_epochs=1, dataset=dataset, batch_size=50, output_folder=str(folder / "cA"),
+                                  **k),
     }
 
 
@@ -149,6 +201,10 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, tmp_pa
     if tutorial == "dA":  # reconstruction costs of the 0 % and 30 % corruption runs
         figures = [r["epoch_costs"][-1] for r in result.values()]
         assert len(figures) == 2 and all(numpy.isfinite(f) and f > 0 for f in figures)
+    elif tutorial == "rbm":  # pseudo-log-likelihood: negative
+        assert len(result["epoch_costs"]) == 1 and -1e4 < result["epoch_costs"][0] < 0
+    elif tutorial == "cA":
+        assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
     else:
         test_error = result.test_score if hasattr(result, "test_score") else result["test_error"]
         assert 0 <= test_error < 0.9  # a real evaluation on the test set, better than chance

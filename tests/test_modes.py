@@ -59,6 +59,15 @@ def test_the_same_graph_runs_in_numba():
         assert compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum())(3) == 12.0
 
 
+@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+def test_jax_sums_of_float32_stay_float32():
+    """PyTensor accumulates float32 sums in float64; under JAX the result must come back float32."""
+    with settings(mode="jax", floatX="float32"):
+        m = pt.matrix("m")
+        total, rows = compile_function([m], [m.sum(), m.sum(axis=0)])(numpy.ones((3, 2), dtype="float32"))
+    assert total.dtype == rows.dtype == numpy.float32 and total == 6
+
+
 def test_defaults_positional_and_keyword_arguments():
     a, b = pt.dscalar("a"), pt.dscalar("b")
     fn = compile_function([a, b], a - b, defaults={"b": 1.0})

@@ -1,0 +1,138 @@
+"""Contractive autoencoders (cA).
+
+A contractive autoencoder (Rifai et al., 2011) is an autoencoder with tied
+weights whose cost adds to the reconstruction cross-entropy the squared
+Frobenius norm of the Jacobian of the hidden representation with respect to
+the input, weighted by ``contraction_level``:
+
+.. math::
+    h = s(Wx + b), \\qquad J_{ij} = \\frac{\\partial h_j}{\\partial x_i} = h_j (1 - h_j) W_{ij}
+
+    L = - \\sum_k [x_k \\log z_k + (1 - x_k) \\log(1 - z_k)] + \\lambda \\sum_{ij} J_{ij}^2
+
+The penalty makes the code locally insensitive to small moves of the input
+in most directions, while the reconstruction keeps it sensitive along the
+data: the denoising autoencoder's aim, reached analytically instead of by
+corrupting the input.
+"""
+
+import os
+import timeit
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from .compile import compile_function, entry_point, get_mode
+from .data import load_data
+from .files import save_json
+from .plots import save_filters
+from .training import minibatch_givens, n_batches, report_time
+
+
+class cA:
+    """Contractive autoencoder with tied weights (``W_prime = W.T``)."""
+
+    def __init__(self, numpy_rng, input=None, n_visible=784, n_hidden=100, n_batchsize=1, W=None, bhid=None,
+                 bvis=None):
+        """
+        :type numpy_rng: numpy.random.RandomState
+        :param numpy_rng: number random generator used to generate weights
+        :param input: a symbolic minibatch of inputs (None: a new matrix)
+        :param n_visible: number of visible units
+        :param n_hidden: number of hidden units
+        :param n_batchsize: number of examples per minibatch (the Jacobian's first axis)
+        :param W, bhid, bvis: shared weights and biases to use (None: new ones)
+        """
+        self.n_visible = n_visible
+        self.n_hidden = n_hidden
+        self.n_batchsize = n_batchsize
+        floatX = pytensor.config.floatX
+        if W is None:
+            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
+            W = pytensor.shared(numpy.asarray(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
+                                              dtype=floatX), name="W", borrow=True)
+        if bvis is None:
+            bvis = pytensor.shared(numpy.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
+        if bhid is None:
+            bhid = pytensor.shared(numpy.zeros(n_hidden, dtype=floatX), name="b", borrow=True)
+        self.W = W
+        self.b = bhid  # bias of the hidden units
+        self.b_prime = bvis  # bias of the visible units
+        self.W_prime = self.W.T  # tied weights
+        self.x = pt.matrix(name="input") if input is None else input
+        self.params = [self.W, self.b, self.b_prime]
+
+    def get_hidden_values(self, input):
+        """The hidden representation ``sigmoid(dot(input, W) + b)``."""
+        return pt.sigmoid(pt.dot(input, self.W) + self.b)
+
+    def get_jacobian(self, hidden, W):
+        """The Jacobian of each example's code: ``(n_batchsize, n_visible, n_hidden)``.
+
+        ``J[n, i, j] = h[n, j] (1 - h[n, j]) W[i, j]``, by broadcasting.
+        """
+        return (pt.reshape(hidden * (1 - hidden), (self.n_batchsize, 1, self.n_hidden))
+                * pt.reshape(W, (1, self.n_visible, self.n_hidden)))
+
+    def get_reconstructed_input(self, hidden):
+        """The reconstruction ``sigmoid(dot(hidden, W') + b')``."""
+        return pt.sigmoid(pt.dot(hidden, self.W_prime) + self.b_prime)
+
+    def get_cost_updates(self, contraction_level, learning_rate):
+        """Return the cost and the SGD updates of one training step.
+
+        Sets ``self.L_rec`` (each example's reconstruction cross-entropy) and
+        ``self.L_jacob`` (the Jacobian's squared norm, averaged over the minibatch).
+        """
+        y = self.get_hidden_values(self.x)
+        z = self.get_reconstructed_input(y)
+        J = self.get_jacobian(y, self.W)
+        self.L_rec = -pt.sum(self.x * pt.log(z) + (1 - self.x) * pt.log(1 - z), axis=1)
+        self.L_jacob = pt.sum(J ** 2) / self.n_batchsize
+        cost = pt.mean(self.L_rec) + contraction_level * pt.mean(self.L_jacob)
+        gparams = pt.grad(cost, self.params)
+        updates = [(param, param - learning_rate * gparam) for param, gparam in zip(self.params, gparams)]
+        return cost, updates
+
+
+@entry_point
+def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batch_size=10, output_folder="cA_plots",
+            contraction_level=0.1):
+    """Train a 500-unit cA on MNIST and save its filters as ``cae_filters.png``.
+
+    Each epoch prints the mean reconstruction cost and the mean Jacobian
+    norm over the epoch's minibatches.  (The original printed the mean of
+    the first minibatch's two numbers by mistake: ``numpy.mean(c_array[0])``.)
+    """
+    datasets = load_data(dataset)
+    train_set_x, _ = datasets[0]
+    n_train_batches = n_batches(train_set_x, batch_size)
+    n_visible = train_set_x.get_value(borrow=True).shape[1]
+    index = pt.lscalar("index")
+    x = pt.matrix("x")
+    os.makedirs(output_folder, exist_ok=True)
+
+    rng = numpy.random.RandomState(123)
+    ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
+    cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
+    train_ca = compile_function([index], [pt.mean(ca.L_rec), ca.L_jacob], updates=updates,
+                                givens=minibatch_givens(index, batch_size, (x, train_set_x)), name="train_ca")
+
+    record = {"tutorial": "cA", "mode": get_mode(), "floatX": pytensor.config.floatX,
+              "parameters": {"learning_rate": learning_rate, "training_epochs": training_epochs,
+                             "dataset": str(dataset), "batch_size": batch_size,
+                             "contraction_level": contraction_level},
+              "reconstruction_costs": [], "jacobian_norms": []}
+    start_time = timeit.default_timer()
+    for epoch in range(training_epochs):
+        c = numpy.array([train_ca(batch_index) for batch_index in range(n_train_batches)], dtype="float64")
+        record["reconstruction_costs"].append(float(numpy.mean(c[:, 0])))
+        record["jacobian_norms"].append(float(numpy.mean(numpy.sqrt(c[:, 1]))))
+        print("Training epoch %d, reconstruction cost " % epoch, record["reconstruction_costs"][-1],
+              " jacobian norm ", record["jacobian_norms"][-1])
+    record["training_seconds"] = timeit.default_timer() - start_time
+    report_time(__file__, record["training_seconds"])
+    save_filters(ca.W.get_value(borrow=True), os.path.join(output_folder, "cae_filters.png"))
+    save_json(record, os.path.join(output_folder, "results.json"))
+    return record
