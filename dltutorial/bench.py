@@ -8,10 +8,13 @@
   (batch 1, cached codes for layer 1), 784-1000-1000;
 * ``SdA finetune``: the finetuning step of the 784-1000-1000-1000-10 network (batch 1);
 * ``lenet5``: LeNet5's training step (batch 500, 20-50-500-10), ``--lenet-batches``
-  of them scaled to the 100 of an epoch.
+  of them scaled to the 100 of an epoch;
+* ``rbm PCD-15``: the RBM tutorial's step (batch 20, 500 hidden units, 15 Gibbs steps);
+* ``DBN pretrain L0``: the DBN's CD-1 step of its first RBM (batch 10, 784-1000).
 
 Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
-50,000 calls of an epoch.  Each figure is the median of ``--repeats`` runs
+50,000 calls of an epoch; the RBM and DBN steps on ``--steps`` examples
+(``steps/20`` and ``steps/10`` calls).  There is no PyTorch version of these two.  Each figure is the median of ``--repeats`` runs
 (min-max beside it); ``numpy`` is the same step written in plain numpy
 (matrix products through numpy's BLAS; the batch-1 steps as BLAS-2 calls,
 matrix-vector products and in-place rank-1 updates), timed in the same run as a floor;
@@ -34,17 +37,20 @@ import pytensor.tensor as pt
 import scipy.linalg.blas
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .compile import available_modes, settings
+from .compile import available_modes, compile_function, settings
 from .convolutional_mlp import LeNet5
 from .data import load_data, load_mnist
+from .DBN import DBN
 from .files import atomic_write, make_run_folder, save_json
 from .logistic_sgd import LogisticRegression
 from .mlp import MLP
+from .rbm import RBM
 from .SdA import SdA
-from .training import sgd_training_function
+from .training import minibatch_givens, sgd_training_function
 
 
-STEPS = ("logistic_sgd", "mlp", "SdA pretrain L0", "SdA pretrain L1", "SdA finetune", "lenet5")
+STEPS = ("logistic_sgd", "mlp", "SdA pretrain L0", "SdA pretrain L1", "SdA finetune", "lenet5", "rbm PCD-15",
+         "DBN pretrain L0")
 
 
 def _sigmoid(a):
@@ -111,6 +117,33 @@ def numpy_dA(x, n_hidden=1000, corruption=0.1, lr=0.001):
         ger(-lr, dz, h, a=W, overwrite_a=1)
         b.__isub__(lr * dh)
         bp.__isub__(lr * dz)
+    return step
+
+
+def numpy_rbm(x, batch_size, n_hidden, k, persistent, lr=0.1):
+    """The RBM's CD-k (or PCD-k) step: k Gibbs steps, then the free-energy gradient."""
+    rng = numpy.random.RandomState(1)
+    bound = 4 * numpy.sqrt(6.0 / (x.shape[1] + n_hidden))
+    W = rng.uniform(-bound, bound, (x.shape[1], n_hidden)).astype(x.dtype)
+    hbias, vbias = numpy.zeros(n_hidden, x.dtype), numpy.zeros(x.shape[1], x.dtype)
+    chain = numpy.zeros((batch_size, n_hidden), x.dtype)
+
+    def sample(mean):
+        return (rng.random_sample(mean.shape) < mean).astype(x.dtype)
+
+    def step(i):
+        v0 = x[i * batch_size:(i + 1) * batch_size]
+        h0_mean = _sigmoid(v0 @ W + hbias)
+        h = chain if persistent else sample(h0_mean)
+        for _ in range(k):
+            v = sample(_sigmoid(h @ W.T + vbias))
+            h_mean = _sigmoid(v @ W + hbias)
+            h = sample(h_mean)
+        if persistent:
+            chain[...] = h
+        W.__iadd__(lr / batch_size * (v0.T @ h0_mean - v.T @ h_mean))
+        hbias.__iadd__(lr * (h0_mean - h_mean).mean(axis=0))
+        vbias.__iadd__(lr * (v0 - v).mean(axis=0))
     return step
 
 
@@ -306,6 +339,17 @@ def pytensor_steps(datasets):
         fn = sda().pretraining_functions(train[0], batch_size=1)[layer]
         return lambda i: fn(i, corruption=corruption, lr=0.001)
 
+    def rbm():
+        chain = pytensor.shared(numpy.zeros((20, 500), dtype=pytensor.config.floatX))
+        model = RBM(input=x, n_visible=n_in, n_hidden=500, numpy_rng=numpy.random.RandomState(123))
+        cost, updates = model.get_cost_updates(lr=0.1, persistent=chain, k=15)
+        return compile_function([index], cost, updates=updates, givens=minibatch_givens(index, 20, (x, train[0])))
+
+    def dbn():
+        model = DBN(numpy.random.RandomState(123), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000])
+        fn = model.pretraining_functions(train[0], batch_size=10, k=1)[0]
+        return lambda i: fn(i, lr=0.01)
+
     def lenet():
         model = LeNet5(numpy.random.RandomState(23455), x, 500, image_side=int(round(numpy.sqrt(n_in))))
         return sgd_training_function(index, 500, x, y, model.negative_log_likelihood(y), model.params, 0.1, train)
@@ -317,6 +361,8 @@ def pytensor_steps(datasets):
         "SdA pretrain L1": lambda: pretrain(1, 0.2),
         "SdA finetune": lambda: sda().build_finetune_functions(datasets, batch_size=1, learning_rate=0.1)[0],
         "lenet5": lenet,
+        "rbm PCD-15": rbm,
+        "DBN pretrain L0": dbn,
     }
 
 
@@ -382,6 +428,8 @@ def bench_float_type(args, floatX, only):
     for name in ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune"):
         calls[name] = (min(args.steps, n_train), n_train)
     calls["lenet5"] = (min(args.lenet_batches, n_train // 500), n_train // 500)
+    calls["rbm PCD-15"] = (min(args.steps // 20, n_train // 20), n_train // 20)
+    calls["DBN pretrain L0"] = (min(args.steps // 10, n_train // 10), n_train // 10)
     rows = []
 
     def record(name, backend, times, compile_seconds=None):
@@ -404,6 +452,8 @@ def bench_float_type(args, floatX, only):
         "SdA pretrain L1": lambda: numpy_dA(codes, corruption=0.2),
         "SdA finetune": lambda: numpy_finetune(train_x, train_y),
         "lenet5": lambda: numpy_lenet(train_x, train_y),
+        "rbm PCD-15": lambda: numpy_rbm(train_x, 20, 500, k=15, persistent=True),
+        "DBN pretrain L0": lambda: numpy_rbm(train_x, 10, 1000, k=1, persistent=False),
     }
     if args.no_references:
         reference, torch_devices = {}, []

@@ -28,7 +28,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode
+from .compile import compile_function, entry_point, get_mode, scan_mode
 from .dA import random_stream
 from .data import load_data
 from .files import save_json
@@ -137,7 +137,8 @@ class RBM:
         chain_start = ph_sample if persistent is None else persistent
         # the scan runs the k Gibbs steps; None marks outputs that are not fed back
         (pre_sigmoid_nvs, nv_means, nv_samples, pre_sigmoid_nhs, nh_means, nh_samples), updates = pytensor.scan(
-            self.gibbs_hvh, outputs_info=[None, None, None, None, None, chain_start], n_steps=k, name="gibbs_hvh")
+            self.gibbs_hvh, outputs_info=[None, None, None, None, None, chain_start], n_steps=k, name="gibbs_hvh",
+            mode=scan_mode())
         chain_end = nv_samples[-1]
         cost = pt.mean(self.free_energy(self.input)) - pt.mean(self.free_energy(chain_end))
         # the gradient must not flow through the Gibbs sampling
@@ -186,7 +187,8 @@ def sampling_function(rbm, chain, plot_every):
     samples become the chain's new state.
     """
     (_, _, _, _, vis_mfs, vis_samples), updates = pytensor.scan(
-        rbm.gibbs_vhv, outputs_info=[None, None, None, None, None, chain], n_steps=plot_every, name="gibbs_vhv")
+        rbm.gibbs_vhv, outputs_info=[None, None, None, None, None, chain], n_steps=plot_every, name="gibbs_vhv",
+        mode=scan_mode())
     updates[chain] = vis_samples[-1]
     return compile_function([], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn")
 
