@@ -6,7 +6,8 @@ ARGS   ?=
 # Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 
-.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda bench bench-theano clean
+.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
+        train-ca bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -50,6 +51,15 @@ train-da: $(SETUP)
 train-sda: $(SETUP)
 	$(PYTHON) -m dltutorial SdA $(ARGS)
 
+train-rbm: $(SETUP)
+	$(PYTHON) -m dltutorial rbm $(ARGS)
+
+train-dbn: $(SETUP)
+	$(PYTHON) -m dltutorial DBN $(ARGS)
+
+train-ca: $(SETUP)
+	$(PYTHON) -m dltutorial cA $(ARGS)
+
 bench: $(SETUP)
 	$(PYTHON) -m dltutorial.bench $(ARGS)
 
@@ -68,5 +78,5 @@ bench-theano: $(AESARA)/.installed
 	  --data $(DLTUTORIAL_DATA) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots best_model.pkl
+	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots rbm_plots cA_plots best_model.pkl
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
