@@ -24,6 +24,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from .compile import compile_function, entry_point, get_mode
+from .dA import sigmoid_weights
 from .data import load_data
 from .files import save_json
 from .plots import save_filters
@@ -49,9 +50,7 @@ class cA:
         self.n_batchsize = n_batchsize
         floatX = pytensor.config.floatX
         if W is None:
-            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-            W = pytensor.shared(numpy.asarray(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
-                                              dtype=floatX), name="W", borrow=True)
+            W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
         if bvis is None:
             bvis = pytensor.shared(numpy.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
         if bhid is None:

@@ -43,6 +43,16 @@ def random_stream(seed):
         return RandomStream(seed)
 
 
+def sigmoid_weights(numpy_rng, n_visible, n_hidden):
+    """A shared ``W`` (n_visible x n_hidden), uniform in +-4*sqrt(6/(n_visible+n_hidden)).
+
+    Glorot and Bengio's range for sigmoid units, as the dA, cA and RBM tutorials draw it.
+    """
+    bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
+    initial_W = numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden))
+    return pytensor.shared(numpy.asarray(initial_W, dtype=pytensor.config.floatX), name="W", borrow=True)
+
+
 class dA:
     """A denoising autoencoder with tied weights (``W_prime = W.T``)."""
 
@@ -67,12 +77,7 @@ class dA:
         if theano_rng is None:
             theano_rng = random_stream(numpy_rng.randint(2 ** 30))
         if W is None:
-            # uniform in +-4*sqrt(6/(n_hidden+n_visible)): the sigmoid's range
-            # of Glorot and Bengio's initialisation
-            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-            initial_W = numpy.asarray(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
-                                      dtype=floatX)
-            W = pytensor.shared(value=initial_W, name="W", borrow=True)
+            W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
         if bvis is None:
             bvis = pytensor.shared(value=numpy.zeros(n_visible, dtype=floatX), name="b_prime", borrow=True)
         if bhid is None:

@@ -29,7 +29,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from .compile import compile_function, entry_point, get_mode, scan_mode
-from .dA import random_stream
+from .dA import random_stream, sigmoid_weights
 from .data import load_data
 from .files import save_json
 from .plots import save_filters, save_image
@@ -61,10 +61,7 @@ class RBM:
         if theano_rng is None:
             theano_rng = random_stream(numpy_rng.randint(2 ** 30))
         if W is None:
-            # uniform in +-4*sqrt(6/(n_hidden+n_visible)), the sigmoid's Glorot-Bengio range
-            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-            W = pytensor.shared(numpy.asarray(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
-                                              dtype=floatX), name="W", borrow=True)
+            W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
         if hbias is None:
             hbias = pytensor.shared(numpy.zeros(n_hidden, dtype=floatX), name="hbias", borrow=True)
         if vbias is None:
