@@ -81,6 +81,19 @@ def test_defaults_positional_and_keyword_arguments():
         fn(1, 2, 3)
 
 
+@pytest.mark.parametrize("fn", [pt.tanh, pt.sigmoid, pt.exp])
+def test_c_mode_runs_an_activation_in_its_own_vectorisable_loop(fn):
+    """``f(x + b)`` compiles to an add loop and a separate one-input ``f`` loop (libmvec), same values."""
+    from pytensor.scalar import Composite
+
+    x, b = pt.matrix("x"), pt.vector("b")
+    compiled = compile_function([x, b], fn(x + b), mode="c")
+    last = compiled.fn.maker.fgraph.outputs[0].owner
+    assert not isinstance(last.op.scalar_op, Composite) and len(last.inputs) == 1
+    xs, bs = numpy.random.RandomState(0).randn(3, 4), numpy.random.RandomState(1).randn(4)
+    numpy.testing.assert_allclose(compiled(xs, bs), fn(x + b).eval({x: xs, b: bs}), rtol=1e-12)
+
+
 def test_c_mode_runs_softmax_as_compiled_elementwise_ops(float64):
     from pytensor.tensor.special import LogSoftmax, Softmax
 
