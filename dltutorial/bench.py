@@ -278,7 +278,8 @@ def torch_steps(train_x, train_y, codes, device="cpu"):
         "logistic_sgd": sgd_step(logistic.parameters(), 0.13,
                                  lambda i: F.cross_entropy(logistic(x[i * 600:(i + 1) * 600]), y[i * 600:(i + 1) * 600])),
         "mlp": sgd_step(mlp.parameters(), 0.01,
-                        lambda i: F.cross_entropy(mlp(x[i * 20:(i + 1) * 20]), y[i * 20:(i + 1) * 20])),
+                        lambda i: F.cross_entropy(mlp(x[i * 20:(i + 1) * 20]), y[i * 20:(i + 1) * 20])
+                        + 1e-4 * (mlp[0].weight.square().sum() + mlp[2].weight.square().sum())),
         "SdA pretrain L0": dA_step(x, 0.1),
         "SdA pretrain L1": dA_step(c, 0.2),
         "SdA finetune": sgd_step(sda.parameters(), 0.1, lambda i: F.cross_entropy(sda(x[i:i + 1]), y[i:i + 1])),
