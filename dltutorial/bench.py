@@ -27,6 +27,7 @@ Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
 
 import argparse
 import importlib.util
+import os
 import platform
 import statistics
 import timeit
@@ -240,6 +241,8 @@ def torch_steps(train_x, train_y, codes, device="cpu"):
     from torch import nn
     from torch.nn import functional as F
 
+    if os.environ.get("OPENBLAS_NUM_THREADS", "").isdigit():  # the same thread count as numpy's BLAS
+        torch.set_num_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))
     x, y, c = (torch.from_numpy(a).to(device) for a in (train_x, train_y, codes))
     torch.set_default_dtype(x.dtype)  # models and parameters in the data's float type
     torch.set_default_device(device)
