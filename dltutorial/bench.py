@@ -14,9 +14,10 @@
 
 Batch-size-1 phases are timed on ``--steps`` calls and scaled to the
 50,000 calls of an epoch; the RBM and DBN steps on ``--steps`` examples
-(``steps/20`` and ``steps/10`` calls).  There is no PyTorch version of these two.  Each figure is the median of ``--repeats`` runs
-(min-max beside it); ``numpy`` is the same step written in plain numpy
-(matrix products through numpy's BLAS; the batch-1 steps as BLAS-2 calls,
+(``steps/20`` and ``steps/10`` calls); there is no PyTorch version of
+these two.  Each figure is the median of ``--repeats`` runs (min-max
+beside it); ``numpy`` is the same step written in plain numpy (matrix
+products through numpy's BLAS; the batch-1 steps as BLAS-2 calls,
 matrix-vector products and in-place rank-1 updates), timed in the same run as a floor;
 ``torch`` is an idiomatic PyTorch CPU version (autograd + ``torch.optim.SGD``),
 timed when PyTorch is installed (it is not a dependency), and ``torch-cuda``
@@ -449,7 +450,7 @@ def bench_float_type(args, floatX, only):
     # the numpy dA of layer 1 reads codes of layer 0, as the cached pretraining does
     codes = _sigmoid(train_x[:args.steps + 1] @ numpy.random.RandomState(0).uniform(
         -0.1, 0.1, (train_x.shape[1], 1000)).astype(floatX))
-    reference = {
+    reference = {} if args.no_references else {
         "logistic_sgd": lambda: numpy_logistic(train_x, train_y, 600),
         "mlp": lambda: numpy_mlp(train_x, train_y, 20),
         "SdA pretrain L0": lambda: numpy_dA(train_x, corruption=0.1),
@@ -459,14 +460,10 @@ def bench_float_type(args, floatX, only):
         "rbm PCD-15": lambda: numpy_rbm(train_x, 20, 500, k=15, persistent=True),
         "DBN pretrain L0": lambda: numpy_rbm(train_x, 10, 1000, k=1, persistent=False),
     }
-    if args.no_references:
-        reference, torch_devices = {}, []
-    else:
-        torch_devices = _torch_devices()
     for name, build in reference.items():
         if name in only:
             record(name, "numpy", time_steps(build(), calls[name][0], args.repeats))
-    for device in torch_devices:
+    for device in [] if args.no_references else _torch_devices():
         for name, step in torch_steps(train_x, train_y, codes, device).items():
             if name in only:
                 record(name, "torch" if device == "cpu" else "torch-cuda", time_steps(step, calls[name][0], args.repeats))

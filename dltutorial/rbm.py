@@ -33,7 +33,7 @@ from .dA import random_stream, sigmoid_weights
 from .data import load_data
 from .files import save_json
 from .plots import save_filters, save_image
-from .training import minibatch_givens, n_batches
+from .training import minibatch_givens, n_batches, pretrain_layers
 from .utils import tile_raster_images
 
 
@@ -223,16 +223,19 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
     record = {"tutorial": "rbm", "mode": get_mode(), "floatX": pytensor.config.floatX,
               "parameters": {"learning_rate": learning_rate, "training_epochs": training_epochs,
                              "dataset": str(dataset), "batch_size": batch_size, "n_chains": n_chains,
-                             "n_samples": n_samples, "n_hidden": n_hidden, "k": 15, "plot_every": plot_every},
-              "epoch_costs": []}
-    training_time = 0.0
-    for epoch in range(training_epochs):
+                             "n_samples": n_samples, "n_hidden": n_hidden, "k": 15, "plot_every": plot_every}}
+    plotting_seconds = []
+
+    def save_epoch_filters(layer, epoch):
         start = timeit.default_timer()
-        mean_cost = [train_rbm(batch_index) for batch_index in range(n_train_batches)]
-        training_time += timeit.default_timer() - start  # the plotting is not counted
-        record["epoch_costs"].append(float(numpy.mean(mean_cost, dtype="float64")))
-        print("Training epoch %d, cost is " % epoch, record["epoch_costs"][-1])
         save_filters(rbm.W.get_value(borrow=True), os.path.join(output_folder, "filters_at_epoch_%i.png" % epoch))
+        plotting_seconds.append(timeit.default_timer() - start)
+
+    start_time = timeit.default_timer()
+    record["epoch_costs"] = pretrain_layers([train_rbm], n_train_batches, training_epochs, [{}],
+                                            line="Training epoch {epoch}, cost is  {cost}",
+                                            on_epoch=save_epoch_filters)[0]
+    training_time = timeit.default_timer() - start_time - sum(plotting_seconds)  # the plotting is not counted
     print("Training took %f minutes" % (training_time / 60.0))
     record["training_seconds"] = training_time
 

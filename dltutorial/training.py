@@ -103,12 +103,13 @@ PRETRAINING_LINE = "Pre-training layer {layer}, epoch {epoch}, cost {cost:f}"
 
 
 def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_kwargs,
-                    line=PRETRAINING_LINE, log=print):
+                    line=PRETRAINING_LINE, log=print, on_epoch=None):
     """Train each layer in turn for ``pretraining_epochs``; return the mean cost per epoch.
 
     :param pretraining_fns: one compiled function per layer, called as ``fn(index=i, **kwargs)``
     :param layer_kwargs: one dict of keyword arguments per layer (e.g. corruption and lr)
     :param line: the log line printed after each epoch (fields layer, epoch, cost)
+    :param on_epoch: called as ``on_epoch(layer, epoch)`` after each epoch's line (e.g. to save filters)
     :returns: ``costs[layer][epoch]``
     """
     costs = []
@@ -122,6 +123,8 @@ def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_
                     bar.update()
             costs[i].append(float(numpy.mean(c, dtype="float64")))
             log(line.format(layer=i, epoch=epoch, cost=costs[i][-1]))
+            if on_epoch is not None:
+                on_epoch(i, epoch)
     return costs
 
 
