@@ -5,9 +5,10 @@ SETUP  := $(VENV)/.installed
 ARGS   ?=
 # Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
+export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
 .PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
-        train-ca bench bench-theano clean
+        train-ca train-lstm train-lstm-chars bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -60,6 +61,13 @@ train-dbn: $(SETUP)
 train-ca: $(SETUP)
 	$(PYTHON) -m dltutorial cA $(ARGS)
 
+# IMDB when imdb.pkl is found (see data/README.md), else: make train-lstm ARGS="--data synthetic"
+train-lstm: $(SETUP)
+	$(PYTHON) -m dltutorial lstm $(ARGS)
+
+train-lstm-chars: $(SETUP)
+	$(PYTHON) -m dltutorial lstm_chars $(ARGS)
+
 bench: $(SETUP)
 	$(PYTHON) -m dltutorial.bench $(ARGS)
 
@@ -78,5 +86,5 @@ bench-theano: $(AESARA)/.installed
 	  --data $(DLTUTORIAL_DATA) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots rbm_plots cA_plots best_model.pkl
+	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots rbm_plots cA_plots lstm_chars best_model.pkl lstm_model.npz lstm_model.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

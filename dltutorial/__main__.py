@@ -19,6 +19,8 @@ from .dA import test_dA
 from .DBN import test_DBN
 from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import predict, sgd_optimization_mnist
+from .lstm import train_lstm
+from .lstm_chars import lstm_chars
 from .mlp import test_mlp
 from .rbm import test_rbm
 from .SdA import test_SdA
@@ -33,6 +35,8 @@ TUTORIALS = {
     "rbm": (test_rbm, "restricted Boltzmann machine trained by PCD-15, with filters and samples"),
     "DBN": (test_DBN, "deep belief network: RBM pretraining (CD-1) then finetuning"),
     "cA": (test_cA, "contractive autoencoder, with filter images"),
+    "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
+    "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
     "predict": (predict, "predictions of the model saved by logistic_sgd"),
 }
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
@@ -67,7 +71,7 @@ def build_parser():
         p = sub.add_parser(name, help=summary, description=summary)
         _add_signature_options(p, func)
         p.add_argument("--data", dest="data", default=None,
-                       help="MNIST: mnist.pkl.gz or a folder of IDX files (default: looked up)")
+                       help="the data set: a file or folder (default: looked up; see data/README.md)")
         p.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE,
                        help="compile backend (default here: %(default)s)")
         p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32", help="float type (default: %(default)s)")
