@@ -1,7 +1,7 @@
-"""Ops PyTensor 3 no longer ships: ``relu``, and convolution and pooling for LeNet.
+"""Ops PyTensor 3 no longer ships: ``relu`` and ``elu``, and convolution and pooling for LeNet.
 
 PyTensor 3 no longer ships Theano's ``nnet.relu``, ``nnet.conv2d`` and
-``signal.pool``.  :func:`relu` is one line; :func:`conv2d` and
+``signal.pool``.  :func:`relu` (and :func:`elu`) is one line; :func:`conv2d` and
 :func:`pool_2d` are rebuilt from ordinary tensor operations (slices, a join,
 one matrix product, a reshape and a max), so PyTensor differentiates them
 and every backend (C, Numba, JAX) compiles them without special code.
@@ -29,6 +29,11 @@ import numpy
 import pytensor.tensor as pt
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
+
+
+def elu(x, alpha=1.0):
+    """The exponential linear unit: ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    return pt.switch(x > 0, x, alpha * pt.expm1(x))
 
 
 def relu(x, alpha=0):

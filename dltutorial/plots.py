@@ -1,4 +1,4 @@
-"""Pictures the tutorials write: filter tiles and learning curves (PNG files)."""
+"""Pictures the tutorials write: filter tiles, learning curves and scatter plots (PNG files)."""
 
 import matplotlib
 
@@ -44,6 +44,20 @@ def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):
         ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
+
+
+def save_scatter(panels, path):
+    """One scatter plot per named (n, 2) array ``{title: points}``, side by side, into one PNG."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)
+    for ax, (title, points) in zip(axes[0], panels.items()):
+        ax.scatter(points[:, 0], points[:, 1], s=8)
+        ax.set_title(title)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
