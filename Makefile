@@ -68,6 +68,10 @@ train-lstm: $(SETUP)
 train-lstm-chars: $(SETUP)
 	$(PYTHON) -m dltutorial lstm_chars $(ARGS)
 
+# Any tutorial by its command-line name: make run-variational_autoencoder ARGS="--n-epochs 5"
+run-%: $(SETUP)
+	$(PYTHON) -m dltutorial $* $(ARGS)
+
 bench: $(SETUP)
 	$(PYTHON) -m dltutorial.bench $(ARGS)
 

@@ -14,6 +14,9 @@ import sys
 from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
 from .data import DataError
 from .convolutional_mlp import evaluate_lenet5
+from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
+                                    sparse_autoencoder, stacked_autoencoder, unsupervised_pretraining,
+                                    variational_autoencoder)
 from .cA import test_cA
 from .dA import test_dA
 from .DBN import test_DBN
@@ -21,7 +24,9 @@ from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import predict, sgd_optimization_mnist
 from .lstm import train_lstm
 from .lstm_chars import lstm_chars
+from .masking_noise import masking_noise_sae
 from .mlp import test_mlp
+from .mlp_adadelta import mlp_adadelta
 from .rbm import test_rbm
 from .SdA import test_SdA
 
@@ -37,6 +42,17 @@ TUTORIALS = {
     "cA": (test_cA, "contractive autoencoder, with filter images"),
     "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
     "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
+    "linear_autoencoder_pca": (linear_autoencoder_pca, "linear 3-2-3 autoencoder against PCA (text 004)"),
+    "stacked_autoencoder": (stacked_autoencoder, "stacked autoencoder 784-300-150-300-784, tied weights (text 004)"),
+    "denoising_autoencoder": (denoising_autoencoder, "the stacked autoencoder with Gaussian or dropout input noise"),
+    "autoencoders_one_at_a_time": (autoencoders_one_at_a_time,
+                                   "layer-wise training: separate graphs vs one graph with phases (text 004)"),
+    "unsupervised_pretraining": (unsupervised_pretraining,
+                                 "pretrained encoder under a softmax on 500 labels, frozen/unfrozen/random"),
+    "sparse_autoencoder": (sparse_autoencoder, "sparse autoencoder with a KL sparsity loss (text 004)"),
+    "variational_autoencoder": (variational_autoencoder, "variational autoencoder; 60 generated digits (text 004)"),
+    "masking_noise_sae": (masking_noise_sae, "784-100-100-10 with masking noise 0 vs 0.5 (text 001)"),
+    "mlp_adadelta": (mlp_adadelta, "ReLU MLP [1000, 1000] trained by Adadelta (text 003)"),
     "predict": (predict, "predictions of the model saved by logistic_sgd"),
 }
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
@@ -52,7 +68,7 @@ def _add_signature_options(parser, func):
         if isinstance(default, bool):
             parser.add_argument(flag, dest=name, default=default, action=argparse.BooleanOptionalAction)
         elif isinstance(default, (list, tuple)):
-            parser.add_argument(flag, dest=name, type=type(default[0]), nargs=len(default), default=default,
+            parser.add_argument(flag, dest=name, type=type(default[0]), nargs="+", default=default,
                                 help=f"default: {' '.join(map(str, default))}")
         else:
             kind = type(default) if default is not None else str

@@ -32,7 +32,7 @@ from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
 from .nnet import elu
 from .plots import save_curves, save_filters, save_image, save_scatter
-from .training import CachedInputFunction, empty_codes, minibatch_givens, n_batches, pretrain_layers
+from .training import CachedInputFunction, empty_codes, minibatch_givens, n_batches, train_epochs
 from .updates import adam
 from .utils import tile_raster_images
 
@@ -54,9 +54,8 @@ def adam_step(cost, params, x, data_x, batch_size, learning_rate, givens=None, n
 
 
 def fit(step, data_x, batch_size, n_epochs, what):
-    """Run ``step`` over every minibatch for ``n_epochs``; return the mean cost of each epoch."""
-    line = what + " epoch {epoch}, cost {cost:f}"
-    return pretrain_layers([step], n_batches(data_x, batch_size), n_epochs, [{}], line=line)[0]
+    """Run ``step`` over every minibatch of ``data_x`` for ``n_epochs``; return the mean cost of each epoch."""
+    return train_epochs(step, n_batches(data_x, batch_size), n_epochs, what)
 
 
 def evaluate(outputs, x, data_x, givens=None):

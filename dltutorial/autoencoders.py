@@ -41,18 +41,19 @@ def glorot_uniform(rng, n_in, n_out):
 def input_noise(x, noise, level, is_training, theano_rng):
     """``x`` with noise where ``is_training`` is true, ``x`` itself elsewhere.
 
-    :param noise: None, "gaussian" (add N(0, level^2)) or "dropout" (zero each entry with probability
-                  ``level`` and scale the rest by ``1 / (1 - level)``, as TensorFlow's dropout)
+    :param noise: None, "gaussian" (add N(0, level^2)), "dropout" (zero each entry with probability
+                  ``level`` and scale the rest by ``1 / (1 - level)``, as TensorFlow's dropout) or
+                  "masking" (zero each entry with probability ``level``, no scaling: the dA's noise)
     """
     if noise is None:
         return x
     if noise == "gaussian":
         noisy = x + theano_rng.normal(0.0, level, size=x.shape, dtype=x.dtype)
-    elif noise == "dropout":
+    elif noise in ("dropout", "masking"):
         keep = pt.cast(theano_rng.uniform(size=x.shape) >= level, x.dtype)
-        noisy = x * keep / (1.0 - level)
+        noisy = x * keep / (1.0 - level) if noise == "dropout" else x * keep
     else:
-        raise ValueError(f"unknown noise {noise!r}; use 'gaussian' or 'dropout'")
+        raise ValueError(f"unknown noise {noise!r}; use 'gaussian', 'dropout' or 'masking'")
     return pt.switch(is_training, noisy, x)
 
 

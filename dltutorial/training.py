@@ -128,6 +128,29 @@ def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_
     return costs
 
 
+def train_epochs(step, n_train_batches, n_epochs, what="training", on_epoch=None):
+    """Call ``step(index)`` on every minibatch for ``n_epochs``; log and return each epoch's mean cost.
+
+    The one-model case of :func:`pretrain_layers`; ``on_epoch(epoch)`` runs
+    after each epoch (e.g. to reshuffle the data).
+    """
+    hook = None if on_epoch is None else (lambda layer, epoch: on_epoch(epoch))
+    return pretrain_layers([step], n_train_batches, n_epochs, [{}], line=what + " epoch {epoch}, cost {cost:f}",
+                           on_epoch=hook)[0]
+
+
+def shuffle_rows(rng, *shared):
+    """Permute the rows of shared arrays in place, all with one permutation (examples stay with their labels).
+
+    Labels from :func:`~dltutorial.data.shared_dataset` are an int32 cast of
+    a shared vector (as in the original); that vector is what gets permuted.
+    """
+    shared = [v if isinstance(v, pytensor.compile.SharedVariable) else v.owner.inputs[0] for v in shared]
+    order = rng.permutation(shared[0].get_value(borrow=True).shape[0])
+    for variable in shared:
+        variable.set_value(variable.get_value(borrow=True)[order], borrow=True)
+
+
 def minibatch_givens(index, batch_size, *pairs):
     """The tutorial's ``givens``: each symbolic variable -> its minibatch slice of the data.
 
