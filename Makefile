@@ -8,7 +8,7 @@ export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
 .PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
-        train-ca train-lstm train-lstm-chars bench bench-theano clean
+        train-ca train-lstm train-lstm-chars reproduce bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -71,6 +71,11 @@ train-lstm-chars: $(SETUP)
 # Any tutorial by its command-line name: make run-variational_autoencoder ARGS="--n-epochs 5"
 run-%: $(SETUP)
 	$(PYTHON) -m dltutorial $* $(ARGS)
+
+# Every tutorial with its published settings on real MNIST, then REPRODUCTION.md (QUICK=1: ~15 min).
+# Interrupted? Run it again: each tutorial resumes after its last finished epoch.
+reproduce: $(SETUP)
+	$(PYTHON) -m dltutorial.reproduce $(if $(QUICK),--quick) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
 
 bench: $(SETUP)
 	$(PYTHON) -m dltutorial.bench $(ARGS)

@@ -8,12 +8,22 @@ by more than ``improvement_threshold`` extend the patience to
 count passes the patience.  :func:`pretrain_layers` is the layer-wise
 pretraining loop of the SdA (and DBN).  Both print the original's log lines
 and show a progress bar when the output is a terminal.
+
+Under :func:`checkpointing`, both loops save at every epoch's end what they
+need to go on (the shared variables their training functions update: the
+parameters, optimiser state, random generators, persistent chains; and the
+loop's own counters), and a rerun in the same folder resumes after the last
+saved epoch.  A finished loop is not run again: its parameters and result
+are restored.
 """
 
+import contextlib
 import os
+import pickle
 import sys
 import timeit
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy
 import pytensor
@@ -21,6 +31,7 @@ import pytensor.tensor as pt
 from tqdm import tqdm
 
 from .compile import compile_function, get_mode
+from .files import save_pickle
 
 
 @dataclass
@@ -38,6 +49,77 @@ class TrainingResult:
 
     def as_dict(self):
         return {k: (float(v) if isinstance(v, numpy.floating) else v) for k, v in self.__dict__.items()}
+
+
+_checkpoint_folder = None  # set by checkpointing(): where the loops save and resume
+_loops_started = 0  # the loops run so far under checkpointing(): each has its own file
+
+
+@contextlib.contextmanager
+def checkpointing(folder):
+    """Within this block every training loop checkpoints into ``folder`` and resumes from it."""
+    global _checkpoint_folder, _loops_started
+    _checkpoint_folder, _loops_started = Path(folder), 0
+    _checkpoint_folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    finally:
+        _checkpoint_folder = None
+
+
+def updated_shared_variables(functions):
+    """The shared variables that the compiled ``functions`` update: a training loop's whole state."""
+    variables = []
+    for fn in functions:
+        while not hasattr(fn, "maker"):  # TutorialFunction, CachedInputFunction: the compiled one inside
+            fn = fn.fn
+        variables += [i.variable for i in fn.maker.inputs if i.update is not None and i.variable not in variables]
+    return variables
+
+
+class Checkpoint:
+    """One loop's checkpoint file: its state dict and the values of the shared variables its functions update."""
+
+    def __init__(self, path, functions):
+        self.path = Path(path)
+        self.variables = updated_shared_variables(functions)
+
+    def save(self, state):
+        save_pickle({"state": state, "values": [_plain(v.get_value(borrow=True)) for v in self.variables]}, self.path)
+
+    def restore(self):
+        """Load the saved values into the shared variables and return the state (None if no checkpoint)."""
+        if not self.path.exists():
+            return None
+        with open(self.path, "rb") as f:
+            saved = pickle.load(f)
+        values = saved["values"]
+        if len(values) != len(self.variables) or any(
+                _kind(value) != _kind(v.get_value(borrow=True)) for value, v in zip(values, self.variables)):
+            raise ValueError(f"{self.path}: this checkpoint belongs to another model or settings; "
+                             "delete it (or the run folder) to start afresh")
+        for variable, value in zip(self.variables, values):
+            variable.set_value(value)
+        return saved["state"]
+
+
+def _plain(value):
+    """An array value as a numpy array (JAX keeps them on its device); a random generator as it is."""
+    return numpy.asarray(value) if hasattr(value, "shape") else value
+
+
+def _kind(value):
+    """What must match between a saved value and the variable it restores: shape, or type for generators."""
+    return tuple(value.shape) if hasattr(value, "shape") else type(value)
+
+
+def _loop_checkpoint(functions):
+    """The :class:`Checkpoint` of the loop starting now, under :func:`checkpointing`; else None."""
+    global _loops_started
+    if _checkpoint_folder is None:
+        return None
+    _loops_started += 1
+    return Checkpoint(_checkpoint_folder / f"checkpoint-loop{_loops_started}.pkl", functions)
 
 
 def _progress(total, desc):
@@ -59,9 +141,14 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
     """
     validation_frequency = min(n_train_batches, patience // 2)
     result = TrainingResult()
-    start_time = timeit.default_timer()
     done_looping = False
     epoch = 0
+    checkpoint = _loop_checkpoint([train_model])
+    state = checkpoint.restore() if checkpoint else None
+    if state is not None:
+        result, epoch, patience, done_looping = state["result"], state["epoch"], state["patience"], state["done"]
+        log("... resuming after epoch %i from %s" % (epoch, checkpoint.path))
+    start_time = timeit.default_timer() - result.seconds
     while epoch < n_epochs and not done_looping:
         epoch += 1
         costs = []
@@ -94,8 +181,11 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
                 break
         bar.close()
         result.epoch_costs.append(float(numpy.mean(costs, dtype="float64")))
-    result.epochs = epoch
-    result.seconds = timeit.default_timer() - start_time
+        result.epochs = epoch
+        result.seconds = timeit.default_timer() - start_time
+        if checkpoint:
+            checkpoint.save({"result": result, "epoch": epoch, "patience": patience,
+                             "done": done_looping or epoch >= n_epochs})
     return result
 
 
@@ -112,10 +202,14 @@ def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_
     :param on_epoch: called as ``on_epoch(layer, epoch)`` after each epoch's line (e.g. to save filters)
     :returns: ``costs[layer][epoch]``
     """
-    costs = []
+    costs = [[] for _ in pretraining_fns]
+    checkpoint = _loop_checkpoint(pretraining_fns)
+    state = checkpoint.restore() if checkpoint else None
+    if state is not None:
+        costs = state["costs"]
+        log("... resuming after %i pretraining epochs from %s" % (sum(map(len, costs)), checkpoint.path))
     for i, (fn, kwargs) in enumerate(zip(pretraining_fns, layer_kwargs)):
-        costs.append([])
-        for epoch in range(pretraining_epochs):
+        for epoch in range(len(costs[i]), pretraining_epochs):
             c = []
             with _progress(n_train_batches, f"layer {i} epoch {epoch}") as bar:
                 for batch_index in range(n_train_batches):
@@ -123,6 +217,8 @@ def pretrain_layers(pretraining_fns, n_train_batches, pretraining_epochs, layer_
                     bar.update()
             costs[i].append(float(numpy.mean(c, dtype="float64")))
             log(line.format(layer=i, epoch=epoch, cost=costs[i][-1]))
+            if checkpoint:
+                checkpoint.save({"costs": costs})
             if on_epoch is not None:
                 on_epoch(i, epoch)
     return costs

@@ -1,0 +1,284 @@
+"""``make reproduce``: run every tutorial with its published settings on MNIST, then write REPRODUCTION.md.
+
+Each tutorial runs in its own folder ``runs/<tutorial>-<time>/`` (its log,
+results and figures go there) under :func:`~dltutorial.training.checkpointing`:
+an interrupted run (Ctrl-C, a lost machine) resumes after its last finished
+epoch when ``make reproduce`` is run again.  ``--quick`` (``make reproduce
+QUICK=1``) cuts the epochs so that everything finishes in about 15 minutes
+on a 2-core machine; its figures show the pipeline works, not the published
+numbers.  At the end, REPRODUCTION.md is regenerated from the newest finished
+run of each tutorial (a full run is preferred to a quick one), its figures
+copied beside it into ``reproduction/``.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytensor
+
+from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
+from .convolutional_mlp import evaluate_lenet5
+from .cA import test_cA
+from .dA import test_dA
+from .data import DataError
+from .DBN import test_DBN
+from .files import atomic_write, make_run_folder, save_json
+from .logistic_cg import cg_optimization_mnist
+from .logistic_sgd import sgd_optimization_mnist
+from .lstm_chars import lstm_chars
+from .masking_noise import masking_noise_sae
+from .mlp import test_mlp
+from .rbm import test_rbm
+from .SdA import test_SdA
+from .training import checkpointing
+
+PROJECT = Path(__file__).resolve().parent.parent
+DOCS = "http://deeplearning.net/tutorial/"  # the tutorial's pages; their sources are lisa-lab/DeepLearningTutorials doc/
+
+
+def percent(value):
+    return "%.2f %%" % (100 * value)
+
+
+def valid_test(result):
+    """'valid / test' of an early-stopping result (a TrainingResult or a results record)."""
+    if hasattr(result, "best_validation_loss"):
+        return f"{percent(result.best_validation_loss)} / {percent(result.test_score)}"
+    return f"{percent(result['best_validation_error'])} / {percent(result['test_error'])}"
+
+
+def costs_first_last(costs):
+    return ", ".join("%.2f" % c for c in costs[:3]) + (" ... %.2f" % costs[-1] if len(costs) > 3 else "")
+
+
+@dataclass
+class Reproduction:
+    """One tutorial's reproduction: how to run it, what it published and how to say what we got."""
+
+    name: str
+    run: object  # the entry function
+    full: dict  # its keyword arguments besides the dataset (published settings: mostly the defaults)
+    quick: dict  # the same, with fewer epochs
+    published: str  # the figures its page reports
+    published_time: str  # with the hardware
+    source: str  # where they are reported
+    ours: object  # ours(result) -> the figures we got, in the published figures' form
+    seconds: object  # seconds(result) -> our training time
+    dataset_keyword: str = "dataset"
+    figures: list = field(default_factory=list)  # PNG names the run writes
+
+
+def _early_stopping_seconds(result):
+    return result.seconds if hasattr(result, "seconds") else result["training"]["seconds"]
+
+
+REPRODUCTIONS = [
+    Reproduction("logistic_sgd", sgd_optimization_mnist, {}, {"n_epochs": 5},
+                 "7.50 % / 7.49 % (74 epochs)", "1.94 epochs/s (38 s), Core 2 Duo E8400 3.00 GHz",
+                 "logreg.txt, 'Putting it all together'", valid_test, _early_stopping_seconds),
+    Reproduction("logistic_cg", cg_optimization_mnist, {}, {"n_epochs": 5}, "not reported", "not reported",
+                 "logreg.txt (footnote: logistic_cg.py)", valid_test, lambda r: r["seconds"],
+                 dataset_keyword="mnist_pkl_gz"),
+    Reproduction("mlp", test_mlp, {}, {"n_epochs": 2}, "1.69 % / 1.65 % (828 epochs)",
+                 "97.34 min, Core i7-2600K 3.40 GHz", "mlp.txt, 'Putting it all together'", valid_test,
+                 _early_stopping_seconds),
+    Reproduction("lenet5", evaluate_lenet5, {"output_folder": "."}, {"n_epochs": 2, "output_folder": "."},
+                 "0.91 % / 0.92 % (best at iteration 17800)", "380.28 min, Core i7-2600K 3.40 GHz",
+                 "lenet.txt, 'Running the Code'", valid_test, _early_stopping_seconds,
+                 figures=["filters_layer0.png", "validation_curve.png"]),
+    Reproduction("dA", test_dA, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+                 "filter images only", "not reported", "dA.txt, 'Running the Code'",
+                 lambda r: "final costs: " + ", ".join("%s %.2f" % (v["corruption"], v["epoch_costs"][-1])
+                                                       for v in r.values()),
+                 lambda r: sum(v["seconds"] for v in r.values()),
+                 figures=["filters_corruption_0.png", "filters_corruption_30.png"]),
+    Reproduction("SdA", test_SdA, {"output_folder": "."},
+                 {"pretraining_epochs": 1, "training_epochs": 2, "output_folder": "."},
+                 "1.39 % / 1.3 %", "pretraining 585.01 min, finetuning 444.2 min (36 epochs), Xeon E5430 "
+                 "2.66 GHz, 1-thread GotoBLAS", "SdA.txt, 'Running the Code'", valid_test,
+                 lambda r: r["pretraining_seconds"] + r["finetuning"]["seconds"],
+                 figures=["filters_layer0.png", "finetuning_curves.png"]),
+    Reproduction("rbm", test_rbm, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+                 "PLL cost -90.65, -81.24, -74.91 ... -62.76", "122.47 min, Xeon E5430 2.66 GHz, 1 thread",
+                 "rbm.txt, 'Results'", lambda r: "PLL cost " + costs_first_last(r["epoch_costs"]),
+                 lambda r: r["training_seconds"], figures=["samples.png", "filters_at_epoch_0.png"]),
+    Reproduction("DBN", test_DBN, {"output_folder": "."},
+                 {"pretraining_epochs": 1, "training_epochs": 2, "output_folder": "."},
+                 "1.27 % / 1.34 % (46 finetuning epochs)", "pretraining 615 min, finetuning 101 min, "
+                 "Xeon X5560 2.80 GHz, 4-thread MKL", "DBN.txt, 'Results'", valid_test,
+                 lambda r: r["pretraining_seconds"] + r["finetuning"]["seconds"],
+                 figures=["filters_layer0.png", "finetuning_curves.png"]),
+    Reproduction("cA", test_cA, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+                 "filter image only", "not reported", "cA.py (no page)",
+                 lambda r: "reconstruction cost %.2f, Jacobian norm %.3f" % (r["reconstruction_costs"][-1],
+                                                                            r["jacobian_norms"][-1]),
+                 lambda r: r["training_seconds"], figures=["cae_filters.png"]),
+    Reproduction("masking_noise_sae", masking_noise_sae, {"output_folder": "."},
+                 {"seeds": (0,), "output_folder": "."},
+                 "test error 9.33 % (masking 0) / 8.26 % (masking 0.5)", "not reported (DeepLearnToolbox, MATLAB)",
+                 "reference text 001", lambda r: "median test error " + " / ".join(
+                     "%s (masking %g)" % (percent(x["median_test_error"]), x["masking_fraction"]) for x in r["results"]),
+                 lambda r: r["seconds"]),
+    Reproduction("lstm_chars", lstm_chars, {"output_folder": "."}, {"output_folder": "."},
+                 "predicts 'ihello' (2000 Adam steps)", "not reported", "reference text 003",
+                 lambda r: "predicts %r, loss %.2g" % (r["final_prediction"], r["final_loss"]),
+                 lambda r: r["seconds"], dataset_keyword="", figures=["loss.png"]),
+]
+
+
+class Tee:
+    """A stream that writes to several streams (the terminal and the run's log file)."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for stream in self.streams:
+            stream.write(text)
+
+    def flush(self):
+        for stream in self.streams:
+            stream.flush()
+
+    def isatty(self):
+        return False
+
+
+def machine():
+    """The CPU's model name and the number of cores (and BLAS threads, when limited)."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    return f"{model}, {os.cpu_count()} cores" + (f", {threads} BLAS thread(s)" if threads else "")
+
+
+def unfinished_run(name, quick, runs):
+    """The newest run folder of ``name`` that started with the same ``quick`` and did not finish."""
+    for folder in sorted(runs.glob(f"{name}-*"), reverse=True):
+        status = folder / "reproduce.json"
+        if status.exists():
+            info = json.loads(status.read_text())
+            if info["quick"] == quick and info["status"] == "running":
+                return folder
+    return None
+
+
+def run_one(reproduction, dataset, quick, mode, floatX, runs):
+    """Run (or resume) one tutorial in its run folder; record what it found in ``reproduce.json``."""
+    folder = unfinished_run(reproduction.name, quick, runs)
+    resumed = folder is not None
+    folder = folder or make_run_folder(reproduction.name, base=runs)
+    info = {"tutorial": reproduction.name, "quick": quick, "status": "running", "mode": mode, "floatX": floatX,
+            "machine": machine(), "pytensor": pytensor.__version__, "started": time.strftime("%Y-%m-%d %H:%M")}
+    if resumed:
+        info = {**json.loads((folder / "reproduce.json").read_text()), "status": "running"}
+    save_json(info, folder / "reproduce.json")
+    kwargs = dict(reproduction.quick if quick else reproduction.full)
+    if reproduction.dataset_keyword:
+        kwargs[reproduction.dataset_keyword] = str(Path(dataset).resolve())
+    print(f"=== {reproduction.name}: {'resuming' if resumed else 'running'} in {folder}", flush=True)
+    cwd = Path.cwd()
+    with open(folder / "log.txt", "a") as log, contextlib.redirect_stdout(Tee(sys.stdout, log)), \
+            contextlib.redirect_stderr(Tee(sys.stderr, log)), checkpointing(folder / "checkpoints"):
+        os.chdir(folder)
+        try:
+            result = reproduction.run(**kwargs, mode=mode, floatX=floatX)
+        finally:
+            os.chdir(cwd)
+    info.update(status="done", finished=time.strftime("%Y-%m-%d %H:%M"), ours=reproduction.ours(result),
+                seconds=float(reproduction.seconds(result)))
+    save_json(info, folder / "reproduce.json")
+    shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # done: the results are what counts now
+    return info
+
+
+def newest_done(name, runs):
+    """The newest finished run of ``name``, full runs before quick ones: (folder, info) or None."""
+    done = []
+    for status in runs.glob(f"{name}-*/reproduce.json"):
+        info = json.loads(status.read_text())
+        if info["status"] == "done":
+            done.append((not info["quick"], info["finished"], status.parent, info))
+    return max(done, key=lambda d: d[:2])[2:] if done else None
+
+
+def duration(seconds):
+    return "%.1f min" % (seconds / 60) if seconds >= 60 else "%.1f s" % seconds
+
+
+def write_report(runs, path=PROJECT / "REPRODUCTION.md"):
+    """Regenerate REPRODUCTION.md from the newest finished runs; copy their figures beside it (``reproduction/``)."""
+    path = Path(path)
+    figures_dir = path.parent / "reproduction"
+    lines = ["# Reproduction of the published figures", "",
+             "Generated by `make reproduce` (`python -m dltutorial.reproduce`) from the newest finished run of each",
+             "tutorial in `runs/`; do not edit by hand. Errors are validation / test error rates. Published",
+             f"figures are those of the tutorial's own pages ({DOCS}, sources in",
+             "lisa-lab/DeepLearningTutorials `doc/*.txt`) or of the reference texts in `../shared/reference/`.",
+             "A run marked *quick* used `QUICK=1` (fewer epochs): it shows that the tutorial runs end to end,",
+             "not the published numbers.", "",
+             "| tutorial | published | ours | published time, hardware | our time, hardware | mode, floatX | source |",
+             "|---|---|---|---|---|---|---|"]
+    figure_lines = []
+    for reproduction in REPRODUCTIONS:
+        found = newest_done(reproduction.name, runs)
+        if found is None:
+            lines.append(f"| {reproduction.name} | {reproduction.published} | not run yet | "
+                         f"{reproduction.published_time} | | | {reproduction.source} |")
+            continue
+        folder, info = found
+        quick = " (*quick*)" if info["quick"] else ""
+        lines.append(f"| {reproduction.name}{quick} | {reproduction.published} | {info['ours']} | "
+                     f"{reproduction.published_time} | {duration(info['seconds'])}, {info['machine']} | "
+                     f"{info['mode']}, {info['floatX']} | {reproduction.source} |")
+        for name in reproduction.figures:
+            if (folder / name).exists():
+                target = figures_dir / reproduction.name / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(folder / name, target)
+                figure_lines.append(f"- {reproduction.name}{quick}, `{name}` (run {folder.name}):\n"
+                                    f"  ![{reproduction.name} {name}]({target.relative_to(path.parent)})")
+    lines += ["", "## Figures", ""] + (figure_lines or ["(none yet)"])
+    with atomic_write(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m dltutorial.reproduce", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=os.environ.get("DLTUTORIAL_DATA") or "mnist.pkl.gz",
+                        help="MNIST (default: $DLTUTORIAL_DATA)")
+    parser.add_argument("--quick", action="store_true", help="fewer epochs: about 15 minutes in all")
+    parser.add_argument("--only", nargs="+", choices=[r.name for r in REPRODUCTIONS], help="run only these")
+    parser.add_argument("--report-only", action="store_true", help="only regenerate REPRODUCTION.md")
+    parser.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE)
+    parser.add_argument("--floatX", choices=FLOAT_TYPES, default="float32")
+    parser.add_argument("--runs", default=str(PROJECT / "runs"), help="where the run folders go")
+    parser.add_argument("--report", default=str(PROJECT / "REPRODUCTION.md"), help="the report to regenerate")
+    args = parser.parse_args(argv)
+    runs = Path(args.runs)
+    try:
+        if not args.report_only:
+            for reproduction in REPRODUCTIONS:
+                if args.only is None or reproduction.name in args.only:
+                    run_one(reproduction, args.data, args.quick, args.mode, args.floatX, runs)
+    except (DataError, ModeError) as error:
+        sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted: run `make reproduce` again to resume after the last finished epoch")
+    write_report(runs, args.report)
+
+
+if __name__ == "__main__":
+    main()
