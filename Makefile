@@ -72,7 +72,7 @@ train-lstm-chars: $(SETUP)
 run-%: $(SETUP)
 	$(PYTHON) -m dltutorial $* $(ARGS)
 
-# Every tutorial with its published settings on real MNIST, then REPRODUCTION.md (QUICK=1: ~15 min).
+# Every tutorial with its published settings on real MNIST, then REPRODUCTION.md (QUICK=1: <10 min).
 # Interrupted? Run it again: each tutorial resumes after its last finished epoch.
 reproduce: $(SETUP)
 	$(PYTHON) -m dltutorial.reproduce $(if $(QUICK),--quick) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
