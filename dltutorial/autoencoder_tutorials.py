@@ -24,7 +24,7 @@ import pytensor
 import pytensor.tensor as pt
 import scipy.linalg
 
-from .autoencoders import Autoencoder, VariationalAutoencoder, glorot_uniform, he_normal, kl_divergence
+from .autoencoders import Autoencoder, VariationalAutoencoder, glorot_uniform, he_normal, kl_divergence, l2_penalty
 from .compile import compile_function, entry_point, get_mode
 from .data import load_mnist, shared_dataset
 from .files import make_run_folder, save_json
@@ -32,7 +32,7 @@ from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
 from .nnet import elu
 from .plots import save_curves, save_filters, save_image, save_scatter
-from .training import CachedInputFunction, empty_codes, minibatch_givens, n_batches, train_epochs
+from .training import compile_pretraining_step, empty_codes, minibatch_givens, n_batches, train_epochs
 from .updates import adam
 from .utils import tile_raster_images
 
@@ -249,16 +249,16 @@ def training_phases(stack, x, data_x, batch_size, learning_rate, l2_reg, cache_c
     (layer1, layer2), (layer3, layer4) = stack.encoder, stack.decoder
     hidden1 = layer1.output
     phase1_outputs = pt.dot(hidden1, layer4.W) + layer4.b
-    phase1_loss = pt.mean((phase1_outputs - x) ** 2) + l2_reg * ((layer1.W ** 2).sum() + (layer4.W ** 2).sum()) / 2
+    phase1_loss = pt.mean((phase1_outputs - x) ** 2) + l2_penalty([layer1.W, layer4.W], l2_reg)
     phase1 = adam_step(phase1_loss, layer1.params + layer4.params, x, data_x, batch_size, learning_rate,
                        name="phase1")
-    phase2_loss = pt.mean((layer3.output - hidden1) ** 2) + l2_reg * ((layer2.W ** 2).sum() + (layer3.W ** 2).sum()) / 2
-    phase2_params = layer2.params + layer3.params
-    if not cache_codes:
-        return phase1, adam_step(phase2_loss, phase2_params, x, data_x, batch_size, learning_rate, name="phase2")
-    codes = empty_codes(layer1.W.get_value(borrow=True).shape[1])
-    phase2 = adam_step(phase2_loss, phase2_params, hidden1, codes, batch_size, learning_rate, name="phase2")
-    return phase1, CachedInputFunction(phase2, codes, compile_function([], hidden1, givens={x: data_x}))
+    phase2_loss = pt.mean((layer3.output - hidden1) ** 2) + l2_penalty([layer2.W, layer3.W], l2_reg)
+    phase2_updates = adam(phase2_loss, layer2.params + layer3.params, lr=learning_rate)  # layer 1 frozen
+    n_hidden1 = layer1.W.get_value(borrow=True).shape[1]
+    phase2 = compile_pretraining_step([pt.lscalar("index")], phase2_loss, phase2_updates, None, batch_size,
+                                      layer_input=hidden1, n_visible=n_hidden1, network_input=x, train_set_x=data_x,
+                                      cache_codes=cache_codes, name="phase2")
+    return phase1, phase2
 
 
 class EncoderClassifier:

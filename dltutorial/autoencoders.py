@@ -108,8 +108,13 @@ class Autoencoder:
         return pt.mean(pt.softplus(z) - x * z)
 
     def l2(self, l2_reg):
-        """TensorFlow's ``l2_regularizer(l2_reg)`` summed over the weights: ``l2_reg * sum(W^2) / 2``."""
-        return l2_reg * sum((W ** 2).sum() for W in self.weights) / 2
+        """The L2 penalty of the weight matrices that are parameters (see :func:`l2_penalty`)."""
+        return l2_penalty(self.weights, l2_reg)
+
+
+def l2_penalty(weights, l2_reg):
+    """TensorFlow's ``l2_regularizer(l2_reg)`` summed over ``weights``: ``l2_reg * sum(W^2) / 2``."""
+    return l2_reg * sum((W ** 2).sum() for W in weights) / 2
 
 
 def kl_divergence(p, q):
