@@ -11,7 +11,7 @@ import argparse
 import inspect
 import sys
 
-from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
+from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError, use_one_blas_thread_by_default
 from .data import DataError
 from .convolutional_mlp import evaluate_lenet5
 from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
@@ -96,6 +96,7 @@ def build_parser():
 
 def main(argv=None):
     args = vars(build_parser().parse_args(argv))
+    use_one_blas_thread_by_default()
     func = TUTORIALS[args.pop("tutorial")][0]
     data = args.pop("data")
     params = inspect.signature(func).parameters

@@ -27,6 +27,7 @@ Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import platform
@@ -37,6 +38,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import scipy.linalg.blas
+import threadpoolctl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .compile import available_modes, compile_function, settings
@@ -371,6 +373,25 @@ def pytensor_steps(datasets):
     }
 
 
+# the BLAS routines PyTensor's C code calls, by their Fortran names
+BLAS_ROUTINES = [p + name for p in "sdcz" for name in ("gemm", "gemv", "axpy", "copy", "scal", "swap", "symm", "syrk",
+                                                      "trsm")] + ["sger", "dger", "sdot", "ddot", "srot", "drot",
+                                                                  "cgerc", "cgeru", "zgerc", "zgeru"]
+
+
+def scipy_openblas32_ldflags():
+    """Linker flags for PyPI's scipy-openblas32, whose routines are named ``scipy_sgemm_`` ...
+
+    PyTensor passes the non-``-l``/``-L`` tokens of ``blas__ldflags`` to the
+    compiler, so ``-Dsgemm_=scipy_sgemm_`` renames each call at compile time.
+    """
+    import scipy_openblas32
+
+    folder = scipy_openblas32.get_lib_dir()
+    renames = " ".join(f"-D{name}_=scipy_{name}_" for name in BLAS_ROUTINES)
+    return f"-L{folder} -Wl,-rpath,{folder} -l{scipy_openblas32.get_library()} {renames}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m dltutorial.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="mnist.pkl.gz", help="MNIST file or IDX folder")
@@ -381,7 +402,12 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-references", action="store_true", help="time the modes only, not numpy/torch")
     parser.add_argument("--only", nargs="+", metavar="STEP", help=f"steps to time (default: all of {', '.join(STEPS)})")
+    parser.add_argument("--c-blas", choices=("system", "scipy-openblas32"), default="system",
+                        help="the BLAS the C mode links: the system's OpenBLAS (default) or PyPI's "
+                             "scipy-openblas32 (pip install scipy-openblas32), to compare the two")
     args = parser.parse_args(argv)
+    if args.c_blas == "scipy-openblas32":
+        pytensor.config.blas__ldflags = scipy_openblas32_ldflags()
     only = args.only or STEPS
     unknown = set(only) - set(STEPS)
     if unknown:
@@ -392,15 +418,18 @@ def main(argv=None):
         rows += bench_float_type(args, floatX, only)
 
     folder = make_run_folder("bench")
-    machine = _machine(args.modes)
+    machine = _machine(args.modes)  # after the runs: the C modules have loaded their BLAS by now
     save_json({"machine": machine, "args": vars(args), "rows": rows}, folder / "bench.json")
     with atomic_write(folder / "bench.md", "w") as f:
-        f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {machine}\n\n")
-        f.write("| step | mode | floatX | s/epoch | min-max | compile s |\n|---|---|---|---|---|---|\n")
+        f.write(f"Seconds per epoch, median of {args.repeats} (min-max); {describe_machine(machine)}\n\n")
+        f.write("| step | mode | floatX | s/epoch | min-max | / numpy | compile s |\n|---|---|---|---|---|---|---|\n")
+        floor = {(r["step"], r["floatX"]): r["seconds_per_epoch"] for r in rows if r["mode"] == "numpy"}
         for r in rows:
             comp = "" if r["compile_seconds"] is None else f"{r['compile_seconds']:.1f}"
+            ratio = floor.get((r["step"], r["floatX"]))
+            ratio = "" if ratio is None else f"{r['seconds_per_epoch'] / ratio:.2f}"
             f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
-                    f"{r['min']:.2f}-{r['max']:.2f} | {comp} |\n")
+                    f"{r['min']:.2f}-{r['max']:.2f} | {ratio} | {comp} |\n")
     print(f"written to {folder}/bench.md")
 
 
@@ -412,13 +441,46 @@ def _torch_devices():
     return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
 
 
+def cpu_model():
+    """The CPU's model name with its family and model numbers (a VM may hide the full name)."""
+    fields = {}
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    if "model name" not in fields:
+        return platform.processor() or platform.machine()
+    return f"{fields['model name']} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
+
+
+def blas_libraries():
+    """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
+
+    numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
+    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.compile`).
+    """
+    return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
+             "kernel": info.get("architecture"), "threads": info["num_threads"]}
+            for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+
+
 def _machine(modes):
-    """One line naming the CPU, PyTensor's version and, when JAX is timed, JAX's device."""
-    machine = f"{platform.machine()}, {platform.processor() or 'cpu'}, pytensor {pytensor.__version__}"
+    """What produced the figures: CPU, core count, BLAS libraries, threads, PyTensor and JAX versions."""
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "pytensor": pytensor.__version__,
+               "c_blas_ldflags": pytensor.config.blas__ldflags,
+               "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"), "blas": blas_libraries()}
     if "jax" in modes:
         import jax
-        machine += f", jax {jax.__version__} on {jax.devices()[0].device_kind}"
+        machine["jax"] = f"{jax.__version__} on {jax.devices()[0].device_kind}"
     return machine
+
+
+def describe_machine(machine):
+    """One line of ``machine`` for bench.md's header."""
+    blas = "; ".join(f"{b['library']} {b['version']} ({b['kernel']}, {b['threads']} threads)" for b in machine["blas"])
+    line = (f"{machine['cpu']}, {machine['cores']} cores, OPENBLAS_NUM_THREADS={machine['OPENBLAS_NUM_THREADS']}, "
+            f"pytensor {machine['pytensor']}; BLAS: {blas}")
+    return line + (f"; jax {machine['jax']}" if "jax" in machine else "")
 
 
 def bench_float_type(args, floatX, only):

@@ -30,114 +30,15 @@ from pathlib import Path
 
 import numpy
 import pytensor
-import pytensor.scalar as ps
-import pytensor.scalar.math as ps_math
-import pytensor.tensor as pt
-from pytensor.compile import optdb
 from pytensor.compile.mode import Mode
-from pytensor.graph import node_rewriter
-from pytensor.graph.rewriting.basic import in2out
-from pytensor.tensor.rewriting.ofg import inline_ofg_node
-from pytensor.tensor.elemwise import CAReduce, Elemwise
-from pytensor.tensor.exceptions import NotScalarConstantError
-from pytensor.tensor.random.basic import BinomialRV, uniform
-from pytensor.tensor.special import LogSoftmax, Softmax
-from pytensor.tensor.type_other import NoneTypeT
 
+from . import rewrites  # noqa: F401  (registers the rewrites our modes include)
 
-@node_rewriter([Softmax, LogSoftmax])
-def inline_softmax(fgraph, node):
-    """Replace a Softmax/LogSoftmax node by its inner graph of C-compiled elementwise ops.
-
-    In PyTensor 3.0 these ops are symbolic wrappers that the C backend runs
-    through Python: at batch size 1 the LogSoftmax of a 1x10 matrix took
-    0.15 ms, 11 % of an SdA finetuning step.  Inlined, they fuse into C loops.
-    """
-    return inline_ofg_node(node)
-
-
-optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
-
-# elementwise functions that gcc vectorises through libmvec in a contiguous one-input loop
-VECTOR_MATH_OPS = (ps.Tanh, ps.Exp, ps.Log, ps.Log1p, ps_math.Sigmoid)
-
-
-@node_rewriter([Elemwise])
-def split_vector_math_from_fusion(fgraph, node):
-    """Split ``f(g(a, b, ...))``, a fused loop ending in tanh/exp/log/sigmoid, into ``g`` then ``f``.
-
-    PyTensor's C code runs a one-input elementwise op over a contiguous
-    array in a plain loop, which gcc vectorises with libmvec; a fused loop
-    of several inputs uses strided pointers, and each ``tanhf`` is a scalar
-    call.  ``tanh(x + b)`` on 100x1000 floats: 1.44 ms fused, 0.08 ms for
-    the tanh alone.  The extra pass over memory costs far less.
-    """
-    composite = node.op.scalar_op
-    if not isinstance(composite, ps.Composite) or len(node.inputs) < 2 or len(node.outputs) != 1:
-        return None
-    last = composite.fgraph.outputs[0].owner
-    if last is None or not isinstance(last.op, VECTOR_MATH_OPS) or last.inputs[0] in composite.fgraph.inputs:
-        return None
-    before = Elemwise(ps.Composite(composite.fgraph.inputs, [last.inputs[0]]))(*node.inputs)
-    return [Elemwise(last.op)(before)]
-
-
-# after elementwise fusion (position 49), which would fuse the two parts back
-optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
-               position=49.05)
-
-
-@node_rewriter([BinomialRV])
-def binomial_one_as_uniform_below_p(fgraph, node):
-    """Draw ``binomial(n=1, p)`` (the dA's masking noise, the RBM's samples) as ``uniform() < p``.
-
-    The same distribution, far cheaper: numpy's binomial sampler takes 36 ns
-    a draw, a uniform and a comparison 2 ns, and the RBM's PCD-15 step draws
-    385,000 values (14 ms of binomials).  JAX needs it too: PyTensor samples
-    JAX binomials through NumPyro, whose sampler fails to trace with 64-bit types.
-    """
-    rng, size, n, p = node.inputs
-    try:
-        if pt.get_underlying_scalar_constant_value(n) != 1:
-            return None
-    except NotScalarConstantError:
-        return None
-    if isinstance(size.type, NoneTypeT):
-        size = p.shape
-    next_rng, draws = uniform.make_node(rng, size, pt.constant(0.0, dtype=p.dtype),
-                                        pt.constant(1.0, dtype=p.dtype)).outputs
-    return [next_rng, pt.cast(pt.lt(draws, p), node.outputs[1].dtype)]
-
-
-# every mode includes "dltutorial_random"; the tag "jax" also reaches a scan's inner graph under
-# JAX, which PyTensor rewrites with its own query
-optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
-                             "dltutorial_random", "jax")
-
-
-@node_rewriter([CAReduce])
-def careduce_then_cast(fgraph, node):
-    """Give JAX a sum accumulated in ``acc_dtype`` and an explicit cast to the output dtype.
-
-    PyTensor sums float32 in a float64 accumulator; its JAX translation
-    returns the accumulator's dtype, so a float32 graph handed float64
-    values to later ops (JAX warns it will refuse such a scatter) and
-    returned float64 results.  The cast makes the output float32 again.
-    """
-    acc_dtype = getattr(node.op, "acc_dtype", None)
-    out_dtype = node.outputs[0].dtype
-    if acc_dtype is None or acc_dtype == out_dtype:
-        return None
-    return [pt.cast(node.op.clone(dtype=acc_dtype)(*node.inputs), out_dtype)]
-
-
-# after fusion, so that no later rewrite folds the cast back into the sum's dtype
-optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
-               position=49.2)
 
 MODES = {
-    "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_c", "dltutorial_random"),
-    "numba": lambda: Mode(linker="numba", optimizer="fast_run").including("dltutorial_random"),
+    "c": lambda: Mode(linker="cvm", optimizer="fast_run").including("dltutorial_shapes", "dltutorial_c",
+                                                                     "dltutorial_random"),
+    "numba": lambda: Mode(linker="numba", optimizer="fast_run").including("dltutorial_shapes", "dltutorial_random"),
     "jax": lambda: _jax_mode(),
 }
 FLOAT_TYPES = ("float32", "float64")
@@ -161,7 +62,8 @@ def _jax_mode():
     jax.config.update("jax_enable_x64", True)
     if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
         jax.config.update("jax_default_matmul_precision", "highest")
-    return Mode(linker="jax", optimizer="fast_run").including("dltutorial_jax", "dltutorial_random")
+    return Mode(linker="jax", optimizer="fast_run").including("dltutorial_shapes", "dltutorial_jax",
+                                                             "dltutorial_random")
 
 
 class ModeError(ValueError):
@@ -198,6 +100,21 @@ def _configure_blas():
 
 
 HAVE_BLAS = _configure_blas()
+
+
+def use_one_blas_thread_by_default():
+    """Give the C backend's OpenBLAS one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise.
+
+    Called by the command line (``make train-*``, ``make reproduce``) before
+    anything is compiled: OpenBLAS reads the variable when PyTensor's first
+    BLAS module loads it.  Why one: on this project's 2-core machines the
+    batch-1 steps with two threads ran either 15 % faster or 3-4x slower than
+    with one, switching between the two within a run (the two threads wait
+    for each other, and a virtual core is not always there to be waited
+    for); with one thread they ran at the same speed every time.  See
+    docs/benchmarks.md for the figures.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # glibc's math.h declares the SIMD (libmvec) variants of tanh, exp, log ... only
 # under __FAST_MATH__; declaring them, without -ffast-math's other licences

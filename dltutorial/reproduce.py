@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytensor
 
-from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError
+from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError, use_one_blas_thread_by_default
 from .convolutional_mlp import evaluate_lenet5
 from .cA import test_cA
 from .dA import test_dA
@@ -203,6 +203,28 @@ def run_one(reproduction, dataset, quick, mode, floatX, runs):
     return info
 
 
+def adopt(folder):
+    """Record a finished run of a tutorial's own command (``make train-sda``) as a full run for the report.
+
+    ``results.json`` holds what the entry function returned; the tutorial is
+    the folder's name up to its timestamp (``SdA-20261125-024052``).
+    """
+    folder = Path(folder)
+    name = folder.name.split("-")[0]
+    reproduction = next((r for r in REPRODUCTIONS if r.name == name), None)
+    if reproduction is None or not (folder / "results.json").exists():
+        sys.exit(f"error: {folder} is not a finished run of a tutorial make reproduce knows "
+                 f"({', '.join(r.name for r in REPRODUCTIONS)}): no results.json")
+    record = json.loads((folder / "results.json").read_text())
+    modified = time.strftime("%Y-%m-%d %H:%M", time.localtime((folder / "results.json").stat().st_mtime))
+    info = {"tutorial": name, "quick": False, "status": "done", "mode": record.get("mode", DEFAULT_MODE),
+            "floatX": record.get("floatX", "float32"), "machine": machine(), "pytensor": pytensor.__version__,
+            "finished": modified, "ours": reproduction.ours(record), "seconds": float(reproduction.seconds(record)),
+            "adopted": True}
+    save_json(info, folder / "reproduce.json")
+    print(f"recorded {folder} as a full {name} run")
+
+
 def newest_done(name, runs):
     """The newest finished run of ``name``, full runs before quick ones: (folder, info) or None."""
     done = []
@@ -215,6 +237,26 @@ def newest_done(name, runs):
 
 def duration(seconds):
     return "%.1f min" % (seconds / 60) if seconds >= 60 else "%.1f s" % seconds
+
+
+def earlier_report(path):
+    """The rows and figure entries of the report at ``path`` that came from runs: {tutorial: line}.
+
+    ``runs/`` stays on the machine that made the runs (it is git-ignored), so
+    a report regenerated elsewhere keeps the rows of runs it cannot see.
+    """
+    rows, figures = {}, {}
+    if not Path(path).exists():
+        return rows, figures
+    lines = Path(path).read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("| ") and "not run yet" not in line:
+            rows[line[2:].split(" |")[0].split(" (*quick*)")[0]] = line
+        elif line.startswith("- ") and i + 1 < len(lines):
+            figures.setdefault(line[2:].split(",")[0].split(" (*quick*)")[0], []).append(line + "\n" + lines[i + 1])
+    for header in ("tutorial", "---"):
+        rows.pop(header, None)
+    return rows, figures
 
 
 def write_report(runs, path=PROJECT / "REPRODUCTION.md"):
@@ -231,8 +273,13 @@ def write_report(runs, path=PROJECT / "REPRODUCTION.md"):
              "| tutorial | published | ours | published time, hardware | our time, hardware | mode, floatX | source |",
              "|---|---|---|---|---|---|---|"]
     figure_lines = []
+    earlier_rows, earlier_figures = earlier_report(path)
     for reproduction in REPRODUCTIONS:
         found = newest_done(reproduction.name, runs)
+        if found is None and reproduction.name in earlier_rows:
+            lines.append(earlier_rows[reproduction.name])
+            figure_lines += earlier_figures.get(reproduction.name, [])
+            continue
         if found is None:
             lines.append(f"| {reproduction.name} | {reproduction.published} | not run yet | "
                          f"{reproduction.published_time} | | | {reproduction.source} |")
@@ -262,14 +309,20 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer epochs: under 10 minutes in all")
     parser.add_argument("--only", nargs="+", choices=[r.name for r in REPRODUCTIONS], help="run only these")
     parser.add_argument("--report-only", action="store_true", help="only regenerate REPRODUCTION.md")
+    parser.add_argument("--adopt", nargs="+", metavar="RUN_FOLDER", default=[],
+                        help="record finished runs of the tutorials' own commands (make train-sda) for the "
+                             "report, then regenerate it")
     parser.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE)
     parser.add_argument("--floatX", choices=FLOAT_TYPES, default="float32")
     parser.add_argument("--runs", default=str(PROJECT / "runs"), help="where the run folders go")
     parser.add_argument("--report", default=str(PROJECT / "REPRODUCTION.md"), help="the report to regenerate")
     args = parser.parse_args(argv)
+    use_one_blas_thread_by_default()
     runs = Path(args.runs)
+    for folder in args.adopt:
+        adopt(folder)
     try:
-        if not args.report_only:
+        if not args.report_only and not args.adopt:
             for reproduction in REPRODUCTIONS:
                 if args.only is None or reproduction.name in args.only:
                     run_one(reproduction, args.data, args.quick, args.mode, args.floatX, runs)

@@ -257,15 +257,23 @@ def minibatch_givens(index, batch_size, *pairs):
 
 
 def rows(data, start, count):
-    """``data[start: start + count]`` for a symbolic ``start``.
+    """``data[start: start + count]`` for a symbolic ``start``, with the static shape ``(count, ...)``.
 
+    The static row count is what lets the compile modes see a batch of one
+    as a row vector and use matrix-vector products and rank-1 updates
+    (see :mod:`dltutorial.rewrites`); the minibatches the tutorials take are
+    always whole, so the shape check it adds never fails.
     JAX cannot trace a slice whose start is symbolic, so under the ``jax``
     mode the same rows are taken by an index vector of static length
     (``start + arange(count)``); the other backends slice (a view, no copy).
     """
     if get_mode() == "jax":
-        return data[start + pt.arange(count)]
-    return data[start: start + count]
+        taken = data[start + pt.arange(count)]
+    else:
+        taken = data[start: start + count]
+    if not isinstance(count, int):
+        return taken
+    return pt.specify_shape(taken, (count,) + (None,) * (data.ndim - 1))
 
 
 def n_batches(shared_x, batch_size):

@@ -40,3 +40,25 @@ def test_full_runs_are_preferred_to_quick_ones(tmp_path):
         folder.mkdir()
         (folder / "reproduce.json").write_text(json.dumps({"status": "done", "quick": quick, "finished": finished}))
     assert reproduce.newest_done("mlp", tmp_path)[0].name == "mlp-b"
+
+
+def test_a_tutorial_commands_run_is_adopted_and_rows_from_elsewhere_are_kept(tmp_path):
+    """``--adopt`` records a finished ``make train-sda`` run; rows of runs not in ``runs/`` stay in the report."""
+    runs, report = tmp_path / "runs", tmp_path / "REPRODUCTION.md"
+    folder = runs / "SdA-20261125-024052"
+    folder.mkdir(parents=True)
+    record = {"tutorial": "SdA", "mode": "c", "floatX": "float32", "best_validation_error": 0.0141,
+              "test_error": 0.0137, "pretraining_seconds": 900.0, "finetuning": {"seconds": 1500.0}}
+    (folder / "results.json").write_text(json.dumps(record))
+    report.write_text("| tutorial | published |\n|---|---|\n"
+                      "| mlp | 1.69 % / 1.65 % (828 epochs) | 1.69 % / 1.65 % | 97 min | 42.0 min, elsewhere | c |\n"
+                      "| SdA | 1.39 % / 1.3 % | 1.44 % / 1.39 % | old | old | c |\n"
+                      "- mlp, `curve.png` (run mlp-1):\n  ![mlp curve.png](reproduction/mlp/curve.png)\n")
+    reproduce.main(["--adopt", str(folder), "--runs", str(runs), "--report", str(report)])
+    info = json.loads((folder / "reproduce.json").read_text())
+    assert info["status"] == "done" and not info["quick"] and info["seconds"] == 2400.0
+    assert info["ours"] == "1.41 % / 1.37 %"
+    text = report.read_text()
+    assert "| SdA | 1.39 % / 1.3 % | 1.41 % / 1.37 % | " in text and "40.0 min" in text and "1.44 %" not in text
+    assert "| mlp | 1.69 % / 1.65 % (828 epochs) | 1.69 % / 1.65 % | 97 min | 42.0 min, elsewhere | c |" in text
+    assert "![mlp curve.png](reproduction/mlp/curve.png)" in text and "| dA | " in text  # dA: not run yet

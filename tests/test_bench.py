@@ -1,0 +1,24 @@
+"""The benchmark runner records what produced its figures, so figures from different machines never mix."""
+
+import json
+
+from dltutorial import bench
+
+
+def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    bench.main(["--data", str(tiny_idx), "--modes", "c", "--steps", "20", "--repeats", "1",
+                "--only", "SdA pretrain L0", "mlp"])
+    (folder,) = (tmp_path / "runs").glob("bench-*")
+    record = json.loads((folder / "bench.json").read_text())
+    machine = record["machine"]
+    assert machine["cpu"] and machine["cores"] >= 1 and machine["OPENBLAS_NUM_THREADS"] == "1"
+    assert machine["blas"] and all(b["library"] and b["version"] and b["kernel"] for b in machine["blas"])
+    timed = {(r["step"], r["mode"]) for r in record["rows"]}
+    expected = {(step, mode) for step in ("SdA pretrain L0", "mlp") for mode in ("numpy", "c")}
+    assert expected <= timed and all(mode == "torch" for _, mode in timed - expected)  # torch when installed
+    table = (folder / "bench.md").read_text()
+    assert machine["cpu"] in table and "OPENBLAS_NUM_THREADS=1" in table
+    c_rows = [line for line in table.splitlines() if line.startswith("| mlp | c |")]
+    assert len(c_rows) == 1 and float(c_rows[0].split("|")[6]) > 0  # its ratio to the numpy floor
