@@ -29,7 +29,7 @@ $(SETUP): pyproject.toml
 	touch $@
 
 test: $(SETUP)
-	$(PYTHON) -m pytest -q -n auto
+	$(PYTHON) -m pytest -q -n auto --durations=10
 
 data: $(SETUP)
 	$(PYTHON) -m dltutorial.data fetch

@@ -54,3 +54,14 @@ def test_tile_raster_images_four_channels():
     assert out.shape == (6, 6, 4) and out.dtype == numpy.uint8
     assert (out[:, :, 3] == 255).all() and (out[:, :, 2] == 0).all()
     numpy.testing.assert_array_equal(out[:, :, 0], out[:, :, 1])
+
+
+def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
+    from dltutorial.compile import use_one_blas_thread_by_default
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    use_one_blas_thread_by_default()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    use_one_blas_thread_by_default()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
