@@ -27,7 +27,6 @@ Results go to ``runs/bench-<timestamp>/bench.json`` and ``bench.md``.
 """
 
 import argparse
-import contextlib
 import importlib.util
 import os
 import platform
@@ -38,7 +37,6 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import scipy.linalg.blas
-import threadpoolctl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .compile import available_modes, compile_function, settings
@@ -46,6 +44,7 @@ from .convolutional_mlp import LeNet5
 from .data import load_data, load_mnist
 from .DBN import DBN
 from .files import atomic_write, make_run_folder, save_json
+from .machine import blas_libraries, cpu_model
 from .logistic_sgd import LogisticRegression
 from .mlp import MLP
 from .rbm import RBM
@@ -439,29 +438,6 @@ def _torch_devices():
         return []
     import torch
     return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
-
-
-def cpu_model():
-    """The CPU's model name with its family and model numbers (a VM may hide the full name)."""
-    fields = {}
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-    if "model name" not in fields:
-        return platform.processor() or platform.machine()
-    return f"{fields['model name']} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
-
-
-def blas_libraries():
-    """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
-
-    numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
-    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.compile`).
-    """
-    return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
-             "kernel": info.get("architecture"), "threads": info["num_threads"]}
-            for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
 
 
 def _machine(modes):

@@ -30,6 +30,7 @@ from .dA import test_dA
 from .data import DataError
 from .DBN import test_DBN
 from .files import atomic_write, make_run_folder, save_json
+from .machine import c_blas, cpu_model
 from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import sgd_optimization_mnist
 from .lstm_chars import lstm_chars
@@ -152,15 +153,10 @@ class Tee:
 
 
 def machine():
-    """The CPU's model name and the number of cores (and BLAS threads, when limited)."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    """The CPU (model, family and model numbers), the cores, the C backend's BLAS and its threads."""
     threads = os.environ.get("OPENBLAS_NUM_THREADS")
-    return f"{model}, {os.cpu_count()} cores" + (f", {threads} BLAS thread(s)" if threads else "")
+    return (f"{cpu_model()}, {os.cpu_count()} cores, BLAS {c_blas()}"
+            + (f", {threads} BLAS thread(s)" if threads else ""))
 
 
 def unfinished_run(name, quick, runs):
@@ -254,8 +250,7 @@ def earlier_report(path):
             rows[line[2:].split(" |")[0].split(" (*quick*)")[0]] = line
         elif line.startswith("- ") and i + 1 < len(lines):
             figures.setdefault(line[2:].split(",")[0].split(" (*quick*)")[0], []).append(line + "\n" + lines[i + 1])
-    for header in ("tutorial", "---"):
-        rows.pop(header, None)
+    rows.pop("tutorial", None)  # the table's header
     return rows, figures
 
 

@@ -1,0 +1,40 @@
+"""What machine produced a figure: the CPU, and the BLAS libraries with their versions, kernels and threads.
+
+Benchmarks and reproduction runs record this beside their figures, so that
+figures from different CPUs or thread counts are never compared as equals.
+"""
+
+import contextlib
+import os
+import platform
+
+import pytensor
+import threadpoolctl
+
+
+def cpu_model():
+    """The CPU's model name with its family and model numbers (a VM may hide the full name)."""
+    fields = {}
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    if "model name" not in fields:
+        return platform.processor() or platform.machine()
+    return f"{fields['model name']} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
+
+
+def blas_libraries():
+    """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
+
+    numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
+    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.compile`).
+    """
+    return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
+             "kernel": info.get("architecture"), "threads": info["num_threads"]}
+            for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+
+
+def c_blas():
+    """The BLAS PyTensor's C code links, as ``blas__ldflags`` names it (``-lopenblas``)."""
+    return " ".join(flag for flag in pytensor.config.blas__ldflags.split() if flag.startswith("-l")) or "none"
