@@ -32,7 +32,7 @@ test: $(SETUP)
 	$(PYTHON) -m pytest -q -n auto --durations=10
 
 data: $(SETUP)
-	$(PYTHON) -m dltutorial.data fetch
+	$(PYTHON) -m dltutorial.core.data fetch
 
 train-logistic: $(SETUP)
 	$(PYTHON) -m dltutorial logistic_sgd $(ARGS)
@@ -95,5 +95,5 @@ bench-theano: $(AESARA)/.installed
 	  --data $(DLTUTORIAL_DATA) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs dA_plots rbm_plots cA_plots lstm_chars best_model.pkl lstm_model.npz lstm_model.json
+	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

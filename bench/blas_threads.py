@@ -3,9 +3,9 @@
 The figures behind the one-thread default (docs/benchmarks.md, "Threads"):
 run it a few times with each thread count and compare the chunks.
 
-    OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/blas_threads.py --data ../shared/data/mnist
-    OPENBLAS_NUM_THREADS=2 .venv/bin/python bench/blas_threads.py --data ../shared/data/mnist --limit-numpy
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/blas_threads.py --data ../shared/data/mnist
+    OPENBLAS_NUM_THREADS=2 .venv/bin/python -m bench.blas_threads --data ../shared/data/mnist
+    OPENBLAS_NUM_THREADS=2 .venv/bin/python -m bench.blas_threads --data ../shared/data/mnist --limit-numpy
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.blas_threads --data ../shared/data/mnist
 
 ``--limit-numpy`` gives numpy's and SciPy's own OpenBLAS one thread, leaving
 PyTensor's C backend the thread count of the environment.
@@ -17,9 +17,9 @@ import timeit
 import numpy
 import threadpoolctl
 
-from dltutorial.compile import settings
-from dltutorial.data import load_data
-from dltutorial.machine import cpu_model
+import pytensor
+from dltutorial.core.data import load_data
+from .machine import cpu_model
 from dltutorial.SdA import SdA
 
 CHUNK = 5000
@@ -30,10 +30,10 @@ def main():
     parser.add_argument("--data", default="mnist.pkl.gz")
     parser.add_argument("--limit-numpy", action="store_true")
     args = parser.parse_args()
-    with settings(mode="c", floatX="float32"):
+    with pytensor.config.change_flags(floatX="float32"):
         datasets = load_data(args.data)
         sda = SdA(numpy.random.RandomState(89677), n_ins=784, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
-        fns = sda.pretraining_functions(datasets[0][0], batch_size=1)
+        fns = sda.pretraining_functions(datasets[0][0], batch_size=1, mode="c")
     for i in range(20000):  # layer 0 learns a little first, so that layer 1's input codes are real ones
         fns[0](index=i, corruption=0.1, lr=0.001)
     if args.limit_numpy:

@@ -9,14 +9,20 @@ weights and hidden biases with the RBMs, a logistic regression layer goes on
 top, and the whole network is finetuned by SGD, exactly as for the SdA.
 """
 
+import timeit
+
 import numpy
 import pytensor.tensor as pt
 
-from .compile import entry_point
-from .dA import random_stream
-from .deep import PretrainedStack, pretrain_and_finetune
+from .core.data import load_data
+from .core.minibatches import n_batches
+from .core.plots import save_curves, save_filters
+from .core.random_init import random_stream
+from .core.runs import Run
+from .core.stack import PretrainedStack
+from .core.steps import compile_pretraining_step
+from .core.training import early_stopping, report_time, train_epochs
 from .rbm import RBM
-from .training import compile_pretraining_step
 
 
 class DBN(PretrainedStack):
@@ -42,7 +48,7 @@ class DBN(PretrainedStack):
         super().__init__(numpy_rng, n_ins, hidden_layers_sizes, n_outs, shared_RBM)
         self.rbm_layers = self.unsupervised_layers
 
-    def pretraining_functions(self, train_set_x, batch_size, k, cache_codes=True):
+    def pretraining_functions(self, train_set_x, batch_size, k, cache_codes=True, *, mode=None):
         """Compile one CD-k step per RBM, each called as ``fn(index, lr=0.1)``.
 
         :param train_set_x: shared variable holding the training data
@@ -50,23 +56,23 @@ class DBN(PretrainedStack):
         :param k: number of Gibbs steps of CD-k
         :param cache_codes: layers above the first read the (deterministic)
             codes of the layer below from a cache computed once; same costs
+        :param mode: the compile mode (None: the default)
         """
         index = pt.lscalar("index")
         learning_rate = pt.scalar("lr")
         pretrain_fns = []
         for i, rbm in enumerate(self.rbm_layers):
-            cost, updates = rbm.get_cost_updates(learning_rate, persistent=None, k=k)
+            cost, updates = rbm.get_cost_updates(learning_rate, persistent=None, k=k, mode=mode)
             pretrain_fns.append(compile_pretraining_step(
                 [index, learning_rate], cost, updates, {"lr": 0.1}, batch_size,
                 layer_input=rbm.input, n_visible=rbm.n_visible, network_input=self.x,
-                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}"))
+                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}", mode=mode))
         return pretrain_fns
 
 
-@entry_point
 def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, training_epochs=1000,
              dataset="mnist.pkl.gz", batch_size=10, *, hidden_layers_sizes=[1000, 1000, 1000],
-             cache_codes=True, output_folder=None):
+             cache_codes=True, output_folder=None, mode=None, floatX="float32"):
     """Pretrain a DBN with CD-k and finetune it on MNIST, as the tutorial does.
 
     :param finetune_lr: learning rate used in the finetune stage
@@ -77,19 +83,61 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
     :param dataset: path to the MNIST dataset file (or IDX folder)
     :param batch_size: size of a minibatch
     :param hidden_layers_sizes: the tutorial's three layers of 1000 units, or smaller ones to try it out
-    :param output_folder: where results.json and the figures go
-        (default: a new ``runs/DBN-<timestamp>/``)
+    :param cache_codes: pretrain each layer on cached codes of the layer below
+    :param output_folder: where results.json, the figures and the checkpoints go
+        (default: a new ``runs/DBN-<timestamp>/``); the folder of an interrupted run resumes it
+    :param mode: the compile mode (``c``, ``numba``, ``jax``; None: the default)
+    :param floatX: the float type of the graphs
     """
-    sizes = list(hidden_layers_sizes)
-    parameters = {"finetune_lr": finetune_lr, "pretraining_epochs": pretraining_epochs, "pretrain_lr": pretrain_lr,
-                  "k": k, "training_epochs": training_epochs, "dataset": str(dataset), "batch_size": batch_size,
-                  "cache_codes": cache_codes, "hidden_layers_sizes": sizes}
-    numpy_rng = numpy.random.RandomState(123)
-    return pretrain_and_finetune(
-        "DBN", lambda n_ins: DBN(numpy_rng=numpy_rng, n_ins=n_ins, hidden_layers_sizes=sizes, n_outs=10),
-        parameters, dataset, batch_size, {"k": k, "cache_codes": cache_codes}, pretraining_epochs,
-        [{"lr": pretrain_lr}] * len(sizes), finetune_lr, training_epochs, patience_epochs=4,
-        output_folder=output_folder,
-        log={"finetuning": "... finetuning the model", "finetune_time": "fine tuning code",
-             "complete": ("Optimization complete with best validation score of {valid:f} %, obtained at iteration "
-                          "{iter}, with test performance {test:f} %")})
+    with Run("DBN", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, train_set_y = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
+
+        numpy_rng = numpy.random.RandomState(123)
+        print("... building the model")
+        dbn = DBN(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
+                  hidden_layers_sizes=hidden_layers_sizes, n_outs=10)
+
+        #########################
+        # PRETRAINING THE MODEL #
+        #########################
+        print("... getting the pretraining functions")
+        pretraining_fns = dbn.pretraining_functions(train_set_x=train_set_x, batch_size=batch_size, k=k,
+                                                    cache_codes=cache_codes, mode=run.mode)
+        print("... pre-training the model")
+        start_time = timeit.default_timer()
+        run.record["pretraining_costs"] = [
+            train_epochs(pretraining_fns[i], n_train_batches, pretraining_epochs, kwargs={"lr": pretrain_lr},
+                         line="Pre-training layer {layer}, epoch {epoch}, cost {cost:f}", layer=i,
+                         checkpoint=run.checkpoint("pretraining", layer=i))
+            for i in range(dbn.n_layers)]
+        run.record["pretraining_seconds"] = timeit.default_timer() - start_time
+        report_time(__file__, run.record["pretraining_seconds"], what="pretraining code")
+        save_filters(dbn.sigmoid_layers[0].W.get_value(borrow=True), run.path("filters_layer0.png"))
+        run.save()
+
+        ########################
+        # FINETUNING THE MODEL #
+        ########################
+        print("... getting the finetuning functions")
+        train_fn, validate_model, test_model = dbn.build_finetune_functions(
+            datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr, mode=run.mode)
+        print("... finetuning the model")
+        result = early_stopping(train_fn, n_train_batches, validate_model, test_model, n_epochs=training_epochs,
+                                patience=4 * n_train_batches,  # look as this many examples regardless
+                                patience_increase=2.0,  # wait this much longer when a new best is found
+                                improvement_threshold=0.995,  # a relative improvement this large is significant
+                                checkpoint=run.checkpoint("finetuning"))
+        print(("Optimization complete with best validation score of %f %%, obtained at iteration %i, "
+               "with test performance %f %%")
+              % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
+        report_time(__file__, result.seconds, what="fine tuning code")
+
+        run.record.update(finetuning=result.as_dict(), best_validation_error=result.best_validation_loss,
+                          test_error=result.test_score)
+        save_curves(result.curves(n_train_batches), run.path("finetuning_curves.png"), title="DBN finetuning")
+    return run.record
+
+
+test_DBN.__test__ = False  # an entry function, not a test: pytest must not collect it

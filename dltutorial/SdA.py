@@ -16,13 +16,20 @@ cached, instead of being recomputed at every step (the speed-up the
 tutorial's text suggests).  ``cache_codes=True`` does this.
 """
 
+import timeit
+
 import numpy
 import pytensor.tensor as pt
 
-from .compile import entry_point
-from .dA import dA, random_stream
-from .deep import PretrainedStack, pretrain_and_finetune
-from .training import compile_pretraining_step
+from .core.data import load_data
+from .core.minibatches import n_batches
+from .core.plots import save_curves, save_filters
+from .core.random_init import random_stream
+from .core.runs import Run
+from .core.stack import PretrainedStack
+from .core.steps import compile_pretraining_step
+from .core.training import early_stopping, report_time, train_epochs
+from .dA import dA
 
 
 class SdA(PretrainedStack):
@@ -50,7 +57,7 @@ class SdA(PretrainedStack):
         super().__init__(numpy_rng, n_ins, hidden_layers_sizes, n_outs, shared_dA)
         self.dA_layers = self.unsupervised_layers
 
-    def pretraining_functions(self, train_set_x, batch_size, cache_codes=True):
+    def pretraining_functions(self, train_set_x, batch_size, cache_codes=True, *, mode=None):
         """Compile one training function per dA layer.
 
         Each is called as ``fn(index, corruption=0.2, lr=0.1)``: ``index`` is
@@ -59,8 +66,9 @@ class SdA(PretrainedStack):
         :param train_set_x: shared variable holding the training data
         :param batch_size: size of a minibatch
         :param cache_codes: layers above the first read the codes of the
-            layer below from a cache computed once (see :class:`~dltutorial.training.CachedInputFunction`)
+            layer below from a cache computed once (see :class:`~dltutorial.core.training.CachedInputFunction`)
             instead of recomputing them at every step; the costs are the same
+        :param mode: the compile mode (None: the default)
         """
         index = pt.lscalar("index")
         corruption_level = pt.scalar("corruption")
@@ -72,13 +80,13 @@ class SdA(PretrainedStack):
             pretrain_fns.append(compile_pretraining_step(
                 [index, corruption_level, learning_rate], cost, updates, defaults, batch_size,
                 layer_input=dA_layer.x, n_visible=dA_layer.n_visible, network_input=self.x,
-                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}"))
+                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}", mode=mode))
         return pretrain_fns
 
 
-@entry_point
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training_epochs=1000,
-             dataset="mnist.pkl.gz", batch_size=1, *, cache_codes=True, output_folder=None):
+             dataset="mnist.pkl.gz", batch_size=1, *, cache_codes=True, output_folder=None, mode=None,
+             floatX="float32"):
     """Pretrain and finetune a 3-layer SdA on MNIST, as the tutorial does.
 
     :param finetune_lr: learning rate used in the finetune stage
@@ -88,19 +96,62 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
     :param dataset: path to the MNIST dataset file (or IDX folder)
     :param batch_size: size of a minibatch
     :param cache_codes: pretrain each layer on cached codes of the layer below
-    :param output_folder: where results.json and the figures go
-        (default: a new ``runs/SdA-<timestamp>/``)
+    :param output_folder: where results.json, the figures and the checkpoints go
+        (default: a new ``runs/SdA-<timestamp>/``); the folder of an interrupted run resumes it
+    :param mode: the compile mode (``c``, ``numba``, ``jax``; None: the default)
+    :param floatX: the float type of the graphs
     """
-    sizes, corruption_levels = [1000, 1000, 1000], [0.1, 0.2, 0.3]
-    parameters = {"finetune_lr": finetune_lr, "pretraining_epochs": pretraining_epochs, "pretrain_lr": pretrain_lr,
-                  "training_epochs": training_epochs, "dataset": str(dataset), "batch_size": batch_size,
-                  "cache_codes": cache_codes, "hidden_layers_sizes": sizes, "corruption_levels": corruption_levels}
-    numpy_rng = numpy.random.RandomState(89677)
-    return pretrain_and_finetune(
-        "SdA", lambda n_ins: SdA(numpy_rng=numpy_rng, n_ins=n_ins, hidden_layers_sizes=sizes, n_outs=10),
-        parameters, dataset, batch_size, {"cache_codes": cache_codes}, pretraining_epochs,
-        [{"corruption": c, "lr": pretrain_lr} for c in corruption_levels], finetune_lr, training_epochs,
-        patience_epochs=10, output_folder=output_folder,
-        log={"finetuning": "... finetunning the model", "finetune_time": "training code",
-             "complete": ("Optimization complete with best validation score of {valid:f} %, on iteration {iter}, "
-                          "with test performance {test:f} %")})
+    with Run("SdA", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, train_set_y = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
+
+        numpy_rng = numpy.random.RandomState(89677)
+        print("... building the model")
+        sda = SdA(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
+                  hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
+
+        #########################
+        # PRETRAINING THE MODEL #
+        #########################
+        print("... getting the pretraining functions")
+        pretraining_fns = sda.pretraining_functions(train_set_x=train_set_x, batch_size=batch_size,
+                                                    cache_codes=cache_codes, mode=run.mode)
+        print("... pre-training the model")
+        start_time = timeit.default_timer()
+        corruption_levels = [0.1, 0.2, 0.3]
+        run.record["pretraining_costs"] = [
+            train_epochs(pretraining_fns[i], n_train_batches, pretraining_epochs,
+                         kwargs={"corruption": corruption_levels[i], "lr": pretrain_lr},
+                         line="Pre-training layer {layer}, epoch {epoch}, cost {cost:f}", layer=i,
+                         checkpoint=run.checkpoint("pretraining", layer=i))
+            for i in range(sda.n_layers)]
+        run.record["pretraining_seconds"] = timeit.default_timer() - start_time
+        report_time(__file__, run.record["pretraining_seconds"], what="pretraining code")
+        save_filters(sda.sigmoid_layers[0].W.get_value(borrow=True), run.path("filters_layer0.png"))
+        run.save()
+
+        ########################
+        # FINETUNING THE MODEL #
+        ########################
+        print("... getting the finetuning functions")
+        train_fn, validate_model, test_model = sda.build_finetune_functions(
+            datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr, mode=run.mode)
+        print("... finetunning the model")
+        result = early_stopping(train_fn, n_train_batches, validate_model, test_model, n_epochs=training_epochs,
+                                patience=10 * n_train_batches,  # look as this many examples regardless
+                                patience_increase=2.0,  # wait this much longer when a new best is found
+                                improvement_threshold=0.995,  # a relative improvement this large is significant
+                                checkpoint=run.checkpoint("finetuning"))
+        print(("Optimization complete with best validation score of %f %%, on iteration %i, "
+               "with test performance %f %%")
+              % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
+        report_time(__file__, result.seconds, what="training code")
+
+        run.record.update(finetuning=result.as_dict(), best_validation_error=result.best_validation_loss,
+                          test_error=result.test_score)
+        save_curves(result.curves(n_train_batches), run.path("finetuning_curves.png"), title="SdA finetuning")
+    return run.record
+
+
+test_SdA.__test__ = False  # an entry function, not a test: pytest must not collect it

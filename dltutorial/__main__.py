@@ -11,8 +11,11 @@ import argparse
 import inspect
 import sys
 
-from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError, use_one_blas_thread_by_default
-from .data import DataError
+from .core.checkpoints import CheckpointError
+from .core.configure import use_one_blas_thread_by_default
+from .core.data import DataError
+from .core.modes import FLOAT_TYPES, MODE_NAMES, ModeError, default_mode
+from .core.runs import MissingRunFile
 from .convolutional_mlp import evaluate_lenet5
 from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
                                     sparse_autoencoder, stacked_autoencoder, unsupervised_pretraining,
@@ -61,7 +64,7 @@ DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
 def _add_signature_options(parser, func):
     """One --option per keyword parameter of ``func``, typed by its default."""
     for name, param in inspect.signature(func).parameters.items():
-        if name in DATASET_PARAMETERS or param.default is inspect.Parameter.empty:
+        if name in DATASET_PARAMETERS + ("mode", "floatX") or param.default is inspect.Parameter.empty:
             continue
         flag = "--" + name.replace("_", "-")
         default = param.default
@@ -88,9 +91,11 @@ def build_parser():
         _add_signature_options(p, func)
         p.add_argument("--data", dest="data", default=None,
                        help="the data set: a file or folder (default: looked up; see data/README.md)")
-        p.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE,
+        p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
                        help="compile backend (default here: %(default)s)")
-        p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32", help="float type (default: %(default)s)")
+        if "floatX" in inspect.signature(func).parameters:
+            p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
+                           help="float type (default: %(default)s)")
     return parser
 
 
@@ -105,7 +110,7 @@ def main(argv=None):
     args = {k: v for k, v in args.items() if v is not None}
     try:
         func(**args)
-    except (DataError, ModeError) as error:
+    except (DataError, ModeError, CheckpointError, MissingRunFile) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit("interrupted")

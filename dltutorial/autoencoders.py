@@ -20,9 +20,9 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .dA import random_stream
+from .core.random_init import random_stream
 from .mlp import HiddenLayer
-from .nnet import elu
+from .core.nnet import elu
 
 
 def he_normal(rng, n_in, n_out):

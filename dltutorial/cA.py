@@ -16,19 +16,19 @@ data: the denoising autoencoder's aim, reached analytically instead of by
 corrupting the input.
 """
 
-import os
 import timeit
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode
-from .dA import sigmoid_weights
-from .data import load_data
-from .files import save_json
-from .plots import save_filters
-from .training import minibatch_givens, n_batches, report_time
+from .core.compile import compile_function
+from .core.data import load_data
+from .core.minibatches import minibatch_givens, n_batches
+from .core.plots import save_filters
+from .core.random_init import sigmoid_weights
+from .core.runs import Run
+from .core.training import report_time, train_epochs
 
 
 class cA:
@@ -95,43 +95,41 @@ class cA:
         return cost, updates
 
 
-@entry_point
-def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batch_size=10, output_folder="cA_plots",
-            contraction_level=0.1):
+def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batch_size=10, output_folder=None,
+            contraction_level=0.1, *, mode=None, floatX="float32"):
     """Train a 500-unit cA on MNIST and save its filters as ``cae_filters.png``.
 
     Each epoch prints the mean reconstruction cost and the mean Jacobian
     norm over the epoch's minibatches.  (The original printed the mean of
     the first minibatch's two numbers by mistake: ``numpy.mean(c_array[0])``.)
+    The filters and results.json go to ``output_folder`` (default: a new
+    ``runs/cA-<timestamp>/``; the original's was ``cA_plots``).
     """
-    datasets = load_data(dataset)
-    train_set_x, _ = datasets[0]
-    n_train_batches = n_batches(train_set_x, batch_size)
-    n_visible = train_set_x.get_value(borrow=True).shape[1]
-    index = pt.lscalar("index")
-    x = pt.matrix("x")
-    os.makedirs(output_folder, exist_ok=True)
+    with Run("cA", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, _ = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
+        n_visible = train_set_x.get_value(borrow=True).shape[1]
+        index = pt.lscalar("index")
+        x = pt.matrix("x")
 
-    rng = numpy.random.RandomState(123)
-    ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
-    cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
-    train_ca = compile_function([index], [pt.mean(ca.L_rec), ca.L_jacob], updates=updates,
-                                givens=minibatch_givens(index, batch_size, (x, train_set_x)), name="train_ca")
+        rng = numpy.random.RandomState(123)
+        ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
+        cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
+        train_ca = compile_function([index], [pt.mean(ca.L_rec), pt.sqrt(ca.L_jacob)], updates=updates,
+                                    givens=minibatch_givens(index, batch_size, (x, train_set_x)), name="train_ca",
+                                    mode=run.mode)
 
-    record = {"tutorial": "cA", "mode": get_mode(), "floatX": pytensor.config.floatX,
-              "parameters": {"learning_rate": learning_rate, "training_epochs": training_epochs,
-                             "dataset": str(dataset), "batch_size": batch_size,
-                             "contraction_level": contraction_level},
-              "reconstruction_costs": [], "jacobian_norms": []}
-    start_time = timeit.default_timer()
-    for epoch in range(training_epochs):
-        c = numpy.array([train_ca(batch_index) for batch_index in range(n_train_batches)], dtype="float64")
-        record["reconstruction_costs"].append(float(numpy.mean(c[:, 0])))
-        record["jacobian_norms"].append(float(numpy.mean(numpy.sqrt(c[:, 1]))))
-        print("Training epoch %d, reconstruction cost " % epoch, record["reconstruction_costs"][-1],
-              " jacobian norm ", record["jacobian_norms"][-1])
-    record["training_seconds"] = timeit.default_timer() - start_time
-    report_time(__file__, record["training_seconds"])
-    save_filters(ca.W.get_value(borrow=True), os.path.join(output_folder, "cae_filters.png"))
-    save_json(record, os.path.join(output_folder, "results.json"))
-    return record
+        start_time = timeit.default_timer()
+        costs = train_epochs(train_ca, n_train_batches, training_epochs,
+                             line="Training epoch {epoch}, reconstruction cost  {cost[0]}  jacobian norm  {cost[1]}",
+                             checkpoint=run.checkpoint("training"))
+        run.record["reconstruction_costs"] = [c[0] for c in costs]
+        run.record["jacobian_norms"] = [c[1] for c in costs]
+        run.record["training_seconds"] = timeit.default_timer() - start_time
+        report_time(__file__, run.record["training_seconds"])
+        save_filters(ca.W.get_value(borrow=True), run.path("cae_filters.png"))
+    return run.record
+
+
+test_cA.__test__ = False  # an entry function, not a test: pytest must not collect it

@@ -12,23 +12,23 @@ As in the tutorial, this simplifies LeCun et al. (1998): no location-specific
 gain and bias, max- rather than average-pooling, a logistic regression
 rather than an RBF network, and fully-connected convolutions at the second
 layer.  ``conv2d`` and ``pool_2d`` are rebuilt as PyTensor graphs in
-:mod:`dltutorial.nnet`.
+:mod:`dltutorial.core.nnet`.
 """
-
-import os
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import entry_point, get_mode
-from .data import load_data
-from .files import make_run_folder, save_json, save_pickle
+from .core.data import load_data
+from .core.files import save_pickle
+from .core.minibatches import n_batches
+from .core.nnet import conv2d, pool_2d
+from .core.plots import save_curves, save_filters
+from .core.runs import Run
+from .core.steps import build_evaluators, sgd_training_function
+from .core.training import early_stopping, report_time
 from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
-from .nnet import conv2d, pool_2d
-from .plots import save_curves, save_filters
-from .training import build_evaluators, early_stopping, n_batches, report_time, sgd_training_function
 
 
 class LeNetConvPoolLayer:
@@ -104,9 +104,8 @@ class LeNet5:
         self.params = self.layer3.params + self.layer2.params + self.layer1.params + self.layer0.params
 
 
-@entry_point
 def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nkerns=[20, 50],
-                    batch_size=500, *, output_folder=None):
+                    batch_size=500, *, output_folder=None, mode=None, floatX="float32"):
     """Train LeNet5 on MNIST by minibatch SGD with early stopping.
 
     :param learning_rate: learning rate used (factor for the stochastic gradient)
@@ -114,54 +113,48 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
     :param dataset: path to the dataset used for training/testing (MNIST here)
     :param nkerns: number of kernels on each layer
     :param batch_size: size of a minibatch
-    :param output_folder: where results.json, best_model.pkl and the figures go
-        (default: a new ``runs/lenet5-<timestamp>/``)
+    :param output_folder: where results.json, best_model.pkl, the figures and the checkpoints go
+        (default: a new ``runs/lenet5-<timestamp>/``); the folder of an interrupted run resumes it
     """
-    rng = numpy.random.RandomState(23455)
-    datasets = load_data(dataset)
-    train_set_x, _ = datasets[0]
-    n_train_batches = n_batches(train_set_x, batch_size)
-    image_side = int(round(numpy.sqrt(train_set_x.get_value(borrow=True).shape[1])))
+    with Run("lenet5", locals()) as run:
+        rng = numpy.random.RandomState(23455)
+        datasets = load_data(dataset)
+        train_set_x, _ = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
+        image_side = int(round(numpy.sqrt(train_set_x.get_value(borrow=True).shape[1])))
 
-    run_folder = output_folder or make_run_folder("lenet5")
-    os.makedirs(run_folder, exist_ok=True)
-    record = {"tutorial": "lenet5",
-              "parameters": {"learning_rate": learning_rate, "n_epochs": n_epochs, "dataset": str(dataset),
-                             "nkerns": list(nkerns), "batch_size": batch_size},
-              "mode": get_mode(), "floatX": pytensor.config.floatX}
+        print("... building the model")
+        index = pt.lscalar("index")
+        x = pt.matrix("x")  # the data is presented as rasterised images
+        y = pt.ivector("y")  # the labels are presented as a 1-D vector of int labels
+        model = LeNet5(rng, x, batch_size, image_side=image_side, nkerns=nkerns)
+        cost = model.negative_log_likelihood(y)
+        validate_model, test_model = build_evaluators(index, batch_size, x, y, model.errors(y), datasets,
+                                                      mode=run.mode)
+        train_model = sgd_training_function(index, batch_size, x, y, cost, model.params, learning_rate, datasets[0],
+                                            mode=run.mode)
 
-    print("... building the model")
-    index = pt.lscalar("index")
-    x = pt.matrix("x")  # the data is presented as rasterised images
-    y = pt.ivector("y")  # the labels are presented as a 1-D vector of int labels
-    model = LeNet5(rng, x, batch_size, image_side=image_side, nkerns=nkerns)
-    cost = model.negative_log_likelihood(y)
-    validate_model, test_model = build_evaluators(index, batch_size, x, y, model.errors(y), datasets)
-    train_model = sgd_training_function(index, batch_size, x, y, cost, model.params, learning_rate, datasets[0])
+        def announce(iteration):
+            if iteration % 100 == 0:
+                print("training @ iter = ", iteration)
 
-    def announce(iteration):
-        if iteration % 100 == 0:
-            print("training @ iter = ", iteration)
+        def save_best():
+            save_pickle([p.get_value() for p in model.params], run.path("best_model.pkl"))
 
-    def save_best():
-        save_pickle([p.get_value() for p in model.params], os.path.join(run_folder, "best_model.pkl"))
+        print("... training")
+        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+                                n_epochs=n_epochs, patience=10000, on_best=save_best, on_iteration=announce,
+                                checkpoint=run.checkpoint("training"))
+        print("Optimization complete.")
+        print("Best validation score of %f %% obtained at iteration %i, with test performance %f %%"
+              % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
+        report_time(__file__, result.seconds)
 
-    print("... training")
-    result = early_stopping(train_model, n_train_batches, validate_model, test_model,
-                            n_epochs=n_epochs, patience=10000, on_best=save_best, on_iteration=announce)
-    print("Optimization complete.")
-    print("Best validation score of %f %% obtained at iteration %i, with test performance %f %%"
-          % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
-    report_time(__file__, result.seconds)
-
-    record.update(training=result.as_dict(), best_validation_error=result.best_validation_loss,
-                  test_error=result.test_score, seconds_per_epoch=result.seconds / max(result.epochs, 1))
-    save_json(record, os.path.join(run_folder, "results.json"))
-    filters = model.layer0.W.get_value()  # (nkerns[0], 1, 5, 5): one 5x5 image per filter
-    save_filters(filters.reshape(len(filters), -1).T, os.path.join(run_folder, "filters_layer0.png"),
-                 tile_shape=(int(numpy.ceil(len(filters) / 10)), 10), scale=8)
-    save_curves({"validation": ([v[1] / n_train_batches for v in result.validation],
-                                [100 * v[2] for v in result.validation])},
-                os.path.join(run_folder, "validation_curve.png"), title="LeNet5")
-    print(f"results in {run_folder}")
-    return record
+        run.record.update(training=result.as_dict(), best_validation_error=result.best_validation_loss,
+                          test_error=result.test_score, seconds_per_epoch=result.seconds / max(result.epochs, 1))
+        filters = model.layer0.W.get_value()  # (nkerns[0], 1, 5, 5): one 5x5 image per filter
+        save_filters(filters.reshape(len(filters), -1).T, run.path("filters_layer0.png"),
+                     tile_shape=(int(numpy.ceil(len(filters) / 10)), 10), scale=8)
+        save_curves({"validation": result.curves(n_train_batches)["validation"]}, run.path("validation_curve.png"),
+                    title="LeNet5")
+    return run.record

@@ -15,42 +15,19 @@ identity, and it learns features that capture the dependencies between
 inputs (Vincent et al., 2008).
 """
 
-import os
 import timeit
-import warnings
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
-from pytensor.tensor.random.utils import RandomStream
 
-from .compile import compile_function, entry_point
-from .data import load_data
-from .files import save_json
-from .plots import save_filters
-from .training import minibatch_givens, n_batches, pretrain_layers, report_time
-
-
-def random_stream(seed):
-    """A symbolic random generator (Theano's ``RandomStreams``) seeded with ``seed``.
-
-    PyTensor 3 marks ``RandomStream`` as deprecated in favour of explicit
-    generator updates; it still works and keeps the tutorial's idiom (draws
-    update their generator automatically), so we keep it and mute the notice.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        return RandomStream(seed)
-
-
-def sigmoid_weights(numpy_rng, n_visible, n_hidden):
-    """A shared ``W`` (n_visible x n_hidden), uniform in +-4*sqrt(6/(n_visible+n_hidden)).
-
-    Glorot and Bengio's range for sigmoid units, as the dA, cA and RBM tutorials draw it.
-    """
-    bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-    initial_W = numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden))
-    return pytensor.shared(numpy.asarray(initial_W, dtype=pytensor.config.floatX), name="W", borrow=True)
+from .core.compile import compile_function
+from .core.data import load_data
+from .core.minibatches import minibatch_givens, n_batches
+from .core.plots import save_filters
+from .core.random_init import random_stream, sigmoid_weights
+from .core.runs import Run
+from .core.training import report_time, train_epochs
 
 
 class dA:
@@ -120,41 +97,44 @@ class dA:
         return cost, updates
 
 
-@entry_point
 def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20,
-            output_folder="dA_plots"):
+            output_folder=None, *, mode=None, floatX="float32"):
     """Train a dA on MNIST without and with 30 % corruption and save their filters.
 
     :param learning_rate: learning rate used for training the dA
     :param training_epochs: number of epochs used for training
     :param dataset: path to the MNIST dataset file (or IDX folder)
-    :param output_folder: where ``filters_corruption_0.png`` and
-                          ``filters_corruption_30.png`` are written
+    :param output_folder: where ``filters_corruption_0.png``, ``filters_corruption_30.png``
+        and results.json go (default: a new ``runs/dA-<timestamp>/``; the original's was ``dA_plots``)
     """
-    datasets = load_data(dataset)
-    train_set_x, _ = datasets[0]
-    n_train_batches = n_batches(train_set_x, batch_size)
-    n_visible = train_set_x.get_value(borrow=True).shape[1]
-    index = pt.lscalar("index")
-    x = pt.matrix("x")
-    os.makedirs(output_folder, exist_ok=True)
+    with Run("dA", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, _ = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
+        n_visible = train_set_x.get_value(borrow=True).shape[1]
+        index = pt.lscalar("index")
+        x = pt.matrix("x")
 
-    results = {}
-    for corruption in (0.0, 0.3):
-        rng = numpy.random.RandomState(123)
-        theano_rng = random_stream(rng.randint(2 ** 30))
-        da = dA(numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=n_visible, n_hidden=500)
-        cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=learning_rate)
-        train_da = compile_function([index], cost, updates=updates,
-                                    givens=minibatch_givens(index, batch_size, (x, train_set_x)))
-        start_time = timeit.default_timer()
-        costs = pretrain_layers([train_da], n_train_batches, training_epochs, [{}],
-                                line="Training epoch {epoch}, cost  {cost}")
-        training_time = timeit.default_timer() - start_time
-        label = f"{int(corruption * 100)}% corruption" if corruption else "no corruption"
-        report_time(__file__, training_time, what=f"{label} code")
-        name = f"filters_corruption_{int(corruption * 100)}.png"
-        save_filters(da.W.get_value(borrow=True), os.path.join(output_folder, name))
-        results[name] = {"corruption": corruption, "epoch_costs": costs[0], "seconds": training_time}
-    save_json(results, os.path.join(output_folder, "results.json"))
-    return results
+        for corruption in (0.0, 0.3):
+            percent = int(corruption * 100)
+            rng = numpy.random.RandomState(123)
+            theano_rng = random_stream(rng.randint(2 ** 30))
+            da = dA(numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=n_visible, n_hidden=500)
+            cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=learning_rate)
+            train_da = compile_function([index], cost, updates=updates, mode=run.mode,
+                                        givens=minibatch_givens(index, batch_size, (x, train_set_x)))
+            start_time = timeit.default_timer()
+            costs = train_epochs(train_da, n_train_batches, training_epochs,
+                                 line="Training epoch {epoch}, cost  {cost}",
+                                 checkpoint=run.checkpoint(f"corruption{percent}"))
+            training_time = timeit.default_timer() - start_time
+            label = f"{percent}% corruption" if corruption else "no corruption"
+            report_time(__file__, training_time, what=f"{label} code")
+            name = f"filters_corruption_{percent}.png"
+            save_filters(da.W.get_value(borrow=True), run.path(name))
+            run.record.setdefault("training", []).append(
+                {"corruption": corruption, "epoch_costs": costs, "seconds": training_time, "filters": name})
+    return run.record
+
+
+test_dA.__test__ = False  # an entry function, not a test: pytest must not collect it

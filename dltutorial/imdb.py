@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy
 import pytensor
 
-from .data import DATA_DIR, DataError
+from .core.data import DATA_DIR, DataError
 
 IMDB_URL = "http://www.iro.umontreal.ca/~lisa/deep/data/imdb.pkl"
 

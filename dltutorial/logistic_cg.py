@@ -13,79 +13,88 @@ import pytensor
 import pytensor.tensor as pt
 import scipy.optimize
 
-from .compile import compile_function, entry_point
-from .data import load_data
+from .core.compile import compile_function
+from .core.data import load_data
+from .core.minibatches import n_batches, rows
+from .core.runs import Run
+from .core.training import report_time
 from .logistic_sgd import LogisticRegression
-from .training import n_batches, report_time, rows
 
 
-@entry_point
-def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_size=600):
+def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_size=600, output_folder=None,
+                          mode=None, floatX="float32"):
     """Train logistic regression on MNIST with conjugate gradients.
 
     :param n_epochs: maximal number of CG iterations (each sees the whole training set)
     :param mnist_pkl_gz: the path of the MNIST dataset file (or IDX folder)
     :param batch_size: examples per compiled cost/gradient call (the tutorial's 600)
+
+    SciPy runs the iterations, so an interrupted run starts again from the beginning.
     """
-    datasets = load_data(mnist_pkl_gz)
-    train_set_x, train_set_y = datasets[0]
-    n_in = train_set_x.get_value(borrow=True).shape[1]
-    n_out = 10  # number of output units
+    with Run("logistic_cg", locals()) as run:
+        datasets = load_data(mnist_pkl_gz)
+        train_set_x, train_set_y = datasets[0]
+        n_in = train_set_x.get_value(borrow=True).shape[1]
+        n_out = 10  # number of output units
 
-    print("... building the model")
-    minibatch_offset = pt.lscalar("minibatch_offset")
-    x = pt.matrix("x")
-    y = pt.ivector("y")
-    floatX = pytensor.config.floatX
-    n_theta = n_in * n_out + n_out
-    theta = pytensor.shared(numpy.zeros(n_theta, dtype=floatX), name="theta", borrow=True, shape=(n_theta,))
-    classifier = LogisticRegression(input=x, n_in=n_in, n_out=n_out,
-                                    W=theta[0: n_in * n_out].reshape((n_in, n_out)),
-                                    b=theta[n_in * n_out: n_in * n_out + n_out])
-    cost = classifier.negative_log_likelihood(y).mean()
+        print("... building the model")
+        minibatch_offset = pt.lscalar("minibatch_offset")
+        x = pt.matrix("x")
+        y = pt.ivector("y")
+        floatX = pytensor.config.floatX
+        n_theta = n_in * n_out + n_out
+        theta = pytensor.shared(numpy.zeros(n_theta, dtype=floatX), name="theta", borrow=True, shape=(n_theta,))
+        classifier = LogisticRegression(input=x, n_in=n_in, n_out=n_out,
+                                        W=theta[0: n_in * n_out].reshape((n_in, n_out)),
+                                        b=theta[n_in * n_out: n_in * n_out + n_out])
+        cost = classifier.negative_log_likelihood(y).mean()
 
-    def offset_givens(set_x, set_y):
-        # these functions take the offset of the minibatch's first example, not its index
-        return {x: rows(set_x, minibatch_offset, batch_size), y: rows(set_y, minibatch_offset, batch_size)}
+        def offset_givens(set_x, set_y):
+            # these functions take the offset of the minibatch's first example, not its index
+            return {x: rows(set_x, minibatch_offset, batch_size), y: rows(set_y, minibatch_offset, batch_size)}
 
-    test_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[2]))
-    validate_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[1]))
-    batch_cost = compile_function([minibatch_offset], cost, givens=offset_givens(train_set_x, train_set_y))
-    batch_grad = compile_function([minibatch_offset], pt.grad(cost, theta),
-                                  givens=offset_givens(train_set_x, train_set_y))
-    n_train, n_valid, n_test = (n_batches(d[0], batch_size) for d in datasets)
+        test_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[2]),
+                                      mode=run.mode)
+        validate_model = compile_function([minibatch_offset], classifier.errors(y),
+                                          givens=offset_givens(*datasets[1]), mode=run.mode)
+        batch_cost = compile_function([minibatch_offset], cost, givens=offset_givens(train_set_x, train_set_y),
+                                      mode=run.mode)
+        batch_grad = compile_function([minibatch_offset], pt.grad(cost, theta),
+                                      givens=offset_givens(train_set_x, train_set_y), mode=run.mode)
+        n_train, n_valid, n_test = (n_batches(d[0], batch_size) for d in datasets)
 
-    costs = []  # the training cost at each evaluation by fmin_cg
+        costs = []  # the training cost at each evaluation by fmin_cg
 
-    def train_fn(theta_value):
-        theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
-        costs.append(numpy.mean([batch_cost(i * batch_size) for i in range(n_train)], dtype="float64"))
-        return costs[-1]
+        def train_fn(theta_value):
+            theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
+            costs.append(numpy.mean([batch_cost(i * batch_size) for i in range(n_train)], dtype="float64"))
+            return costs[-1]
 
-    def train_fn_grad(theta_value):
-        theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
-        grad = numpy.sum([batch_grad(i * batch_size) for i in range(n_train)], axis=0, dtype="float64")
-        return grad / n_train
+        def train_fn_grad(theta_value):
+            theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
+            grad = numpy.sum([batch_grad(i * batch_size) for i in range(n_train)], axis=0, dtype="float64")
+            return grad / n_train
 
-    validation_scores = [numpy.inf, 0]
-    history = []
+        validation_scores = [numpy.inf, 0]
+        history = []
 
-    def callback(theta_value):
-        theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
-        this_validation_loss = numpy.mean([validate_model(i * batch_size) for i in range(n_valid)])
-        print("validation error %f %%" % (this_validation_loss * 100.0,))
-        history.append(float(this_validation_loss))
-        if this_validation_loss < validation_scores[0]:
-            validation_scores[0] = this_validation_loss
-            validation_scores[1] = numpy.mean([test_model(i * batch_size) for i in range(n_test)])
+        def callback(theta_value):
+            theta.set_value(numpy.asarray(theta_value, dtype=floatX), borrow=True)
+            this_validation_loss = numpy.mean([validate_model(i * batch_size) for i in range(n_valid)])
+            print("validation error %f %%" % (this_validation_loss * 100.0,))
+            history.append(float(this_validation_loss))
+            if this_validation_loss < validation_scores[0]:
+                validation_scores[0] = this_validation_loss
+                validation_scores[1] = numpy.mean([test_model(i * batch_size) for i in range(n_test)])
 
-    print("Optimizing using scipy.optimize.fmin_cg...")
-    start_time = timeit.default_timer()
-    scipy.optimize.fmin_cg(f=train_fn, x0=numpy.zeros((n_in + 1) * n_out, dtype="float64"),
-                           fprime=train_fn_grad, callback=callback, disp=0, maxiter=n_epochs)
-    seconds = timeit.default_timer() - start_time
-    print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
-          % (validation_scores[0] * 100.0, validation_scores[1] * 100.0))
-    report_time(__file__, seconds, minutes=False)
-    return {"best_validation_error": float(validation_scores[0]), "test_error": float(validation_scores[1]),
-            "validation": history, "costs": costs, "seconds": seconds}
+        print("Optimizing using scipy.optimize.fmin_cg...")
+        start_time = timeit.default_timer()
+        scipy.optimize.fmin_cg(f=train_fn, x0=numpy.zeros((n_in + 1) * n_out, dtype="float64"),
+                               fprime=train_fn_grad, callback=callback, disp=0, maxiter=n_epochs)
+        seconds = timeit.default_timer() - start_time
+        print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
+              % (validation_scores[0] * 100.0, validation_scores[1] * 100.0))
+        report_time(__file__, seconds, minutes=False)
+        run.record.update(best_validation_error=float(validation_scores[0]), test_error=float(validation_scores[1]),
+                          validation=history, costs=costs, training_seconds=seconds)
+    return run.record

@@ -14,16 +14,19 @@ log-likelihood, with early stopping on the validation set.
 """
 
 import pickle
+from pathlib import Path
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point
-from .data import load_data  # noqa: F401  (the tutorial imports load_data from here)
-from .files import save_pickle
-from .training import (build_evaluators, early_stopping, n_batches, report_time,
-                       sgd_training_function)
+from .core.compile import compile_function
+from .core.data import load_data  # noqa: F401  (the tutorial imports load_data from here)
+from .core.files import save_pickle
+from .core.minibatches import n_batches
+from .core.runs import Run, newest_run_file
+from .core.steps import build_evaluators, sgd_training_function
+from .core.training import early_stopping, report_time
 
 
 class LogisticRegression:
@@ -85,8 +88,8 @@ class LogisticRegression:
         return pt.mean(pt.neq(self.y_pred, y))
 
 
-@entry_point
-def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl.gz", batch_size=600):
+def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl.gz", batch_size=600, *,
+                           output_folder=None, mode=None, floatX="float32"):
     """Stochastic gradient descent optimisation of a log-linear model on MNIST.
 
     :type learning_rate: float
@@ -97,42 +100,52 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
     :param dataset: the path of the MNIST dataset file (or IDX folder)
     :param batch_size: examples per minibatch
 
-    Saves the best model to ``best_model.pkl``; returns the
-    :class:`~dltutorial.training.TrainingResult`.
+    Saves the best model to ``best_model.pkl`` in the run's folder
+    (``output_folder``, default a new ``runs/logistic_sgd-<timestamp>/``),
+    where :func:`predict` finds it.
     """
-    datasets = load_data(dataset)
-    train_set_x, train_set_y = datasets[0]
-    n_train_batches = n_batches(train_set_x, batch_size)
+    with Run("logistic_sgd", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, train_set_y = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
 
-    print("... building the model")
-    index = pt.lscalar("index")  # index to a [mini]batch
-    x = pt.matrix("x")  # data, presented as rasterized images
-    y = pt.ivector("y")  # labels, presented as 1D vector of [int] labels
-    n_in = train_set_x.get_value(borrow=True).shape[1]
-    classifier = LogisticRegression(input=x, n_in=n_in, n_out=10)
-    cost = classifier.negative_log_likelihood(y)
+        print("... building the model")
+        index = pt.lscalar("index")  # index to a [mini]batch
+        x = pt.matrix("x")  # data, presented as rasterized images
+        y = pt.ivector("y")  # labels, presented as 1D vector of [int] labels
+        n_in = train_set_x.get_value(borrow=True).shape[1]
+        classifier = LogisticRegression(input=x, n_in=n_in, n_out=10)
+        cost = classifier.negative_log_likelihood(y)
 
-    validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets)
-    train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
-                                        learning_rate, datasets[0])
+        validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets,
+                                                      mode=run.mode)
+        train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
+                                            learning_rate, datasets[0], mode=run.mode)
 
-    print("... training the model")
-    result = early_stopping(train_model, n_train_batches, validate_model, test_model,
-                            n_epochs=n_epochs, patience=5000,
-                            on_best=lambda: save_pickle(classifier, "best_model.pkl"))
-    print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
-          % (result.best_validation_loss * 100.0, result.test_score * 100.0))
-    print("The code run for %d epochs, with %f epochs/sec" % (result.epochs, result.epochs / result.seconds))
-    report_time(__file__, result.seconds, minutes=False)
-    return result
+        print("... training the model")
+        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+                                n_epochs=n_epochs, patience=5000,
+                                on_best=lambda: save_pickle(classifier, run.path("best_model.pkl")),
+                                checkpoint=run.checkpoint("training"))
+        print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
+              % (result.best_validation_loss * 100.0, result.test_score * 100.0))
+        print("The code run for %d epochs, with %f epochs/sec" % (result.epochs, result.epochs / result.seconds))
+        report_time(__file__, result.seconds, minutes=False)
+        run.record.update(training=result.as_dict(), best_validation_error=result.best_validation_loss,
+                          test_error=result.test_score)
+    return run.record
 
 
-@entry_point
-def predict(dataset="mnist.pkl.gz", model="best_model.pkl", n=10):
-    """Load the saved model and print its predictions for the first ``n`` test images."""
+def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
+    """Load the saved model and print its predictions for the first ``n`` test images.
+
+    :param model: the pickled model (default: ``best_model.pkl`` of the newest
+        ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
+    """
+    model = Path(model) if model else newest_run_file("logistic_sgd", "best_model.pkl")
     with open(model, "rb") as f:
         classifier = pickle.load(f)
-    predict_model = compile_function([classifier.input], classifier.y_pred)
+    predict_model = compile_function([classifier.input], classifier.y_pred, mode=mode)
     test_set_x, _ = load_data(dataset)[2]
     predicted_values = predict_model(test_set_x.get_value()[:n])
     print(f"Predicted values for the first {n} examples in test set:")

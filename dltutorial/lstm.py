@@ -27,17 +27,19 @@ average with a softmax.
 
 import sys
 import time
-from pathlib import Path
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode, scan_mode
-from .dA import random_stream
-from .files import atomic_write, save_json
+from .core.checkpoints import Checkpoint
+from .core.compile import compile_function
+from .core.files import atomic_write
+from .core.modes import compile_mode
+from .core.random_init import random_stream
+from .core.runs import Run
+from .core.updates import adadelta, rmsprop, sgd
 from .imdb import load_data, prepare_data
-from .updates import adadelta, rmsprop, sgd
 
 SEED = 123
 
@@ -60,7 +62,7 @@ class LSTM:
     ``output`` is the (time, samples, n_hidden) sequence of :math:`h_t`.
     """
 
-    def __init__(self, rng, input, mask, n_in, n_hidden, activation=pt.tanh, forget_bias=0.0):
+    def __init__(self, rng, input, mask, n_in, n_hidden, activation=pt.tanh, forget_bias=0.0, *, mode=None):
         """
         :type rng: numpy.random.RandomState
         :param rng: draws the orthogonal initial W (4 blocks) then U (4 blocks)
@@ -96,24 +98,25 @@ class LSTM:
         input_products = pt.dot(input, self.W) + self.b
         self.output, self.cells = pytensor.scan(step, sequences=[mask, input_products], outputs_info=[zeros, zeros],
                                                 non_sequences=[self.U], n_steps=input.shape[0], name="lstm_layers",
-                                                mode=scan_mode(),
+                                                mode=compile_mode(mode),
                                                 strict=True, return_updates=False)
 
 
 class SentimentLSTM:
     """Word embedding, one LSTM layer, mean pooling over time, dropout, softmax."""
 
-    def __init__(self, rng, x, mask, n_words, dim_proj, ydim, use_dropout=True):
+    def __init__(self, rng, x, mask, n_words, dim_proj, ydim, use_dropout=True, *, mode=None):
         """
         :param rng: numpy RandomState drawing Wemb, the LSTM's W and U, then the classifier's U
         :param x: symbolic (time, samples) int64 word indices
         :param mask: symbolic (time, samples) mask
         :param use_dropout: halve the pooled features at random during training (``use_noise`` on)
+        :param mode: the compile mode of the LSTM's scan (None: the default)
         """
         floatX = pytensor.config.floatX
         self.Wemb = pytensor.shared((0.01 * rng.rand(n_words, dim_proj)).astype(floatX), name="Wemb", borrow=True)
         emb = self.Wemb[x]  # (time, samples, dim_proj)
-        self.lstm = LSTM(rng, emb, mask, dim_proj, dim_proj)
+        self.lstm = LSTM(rng, emb, mask, dim_proj, dim_proj, mode=mode)
         self.U = pytensor.shared((0.01 * rng.randn(dim_proj, ydim)).astype(floatX), name="U", borrow=True)
         self.b = pytensor.shared(numpy.zeros(ydim, dtype=floatX), name="b", borrow=True)
         self.params = [self.Wemb] + self.lstm.params + [self.U, self.b]
@@ -155,130 +158,148 @@ def pred_error(f_pred, data, minibatches):
     return 1.0 - (len(data[0]) - wrong) / len(data[0])
 
 
-@entry_point
 def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=0.0, lrate=0.0001, n_words=10000,
                optimizer="adadelta", encoder="lstm", saveto="lstm_model.npz", validFreq=370, saveFreq=1110,
                maxlen=100, batch_size=16, valid_batch_size=64, dataset="imdb.pkl", noise_std=0.0,
-               use_dropout=True, reload_model=None, test_size=-1):
-    """Train the LSTM sentiment classifier with the tutorial's options; return (train, valid, test) errors.
+               use_dropout=True, reload_model=None, test_size=-1, *, output_folder=None, mode=None,
+               floatX="float32"):
+    """Train the LSTM sentiment classifier with the tutorial's options; return the run's record.
 
     :param dim_proj: word embedding dimension and number of LSTM units
     :param patience: validations without progress before stopping early
     :param optimizer: "adadelta" (default), "rmsprop" or "sgd" (uses ``lrate``)
+    :param saveto: the best parameters' ``.npz``, in the run's folder ('' saves none)
     :param validFreq: validate every this many updates; ``saveFreq``: save the best parameters
     :param maxlen: training sequences this long or longer are dropped
     :param dataset: ``imdb.pkl`` (see :func:`dltutorial.imdb.find_imdb`) or ``synthetic``
     :param reload_model: a saved ``.npz`` to start from
     :param test_size: keep this many random test examples (>0)
+    :param output_folder: the run's folder (default: a new ``runs/lstm-<timestamp>/``); the folder
+        of an interrupted run resumes it after its last finished epoch
 
     ``encoder`` must be "lstm" and ``noise_std`` is unused, as in the original.
+    The original returned ``(train_err, valid_err, test_err)``; they are the
+    record's ``train_err``, ``valid_err`` and ``test_err``.
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
     if encoder != "lstm":
         raise ValueError(f"unknown encoder {encoder!r}; the tutorial's model is 'lstm'")
-    model_options = dict(locals())
-    print("model options", model_options)
-    rng = numpy.random.RandomState(SEED)
+    with Run("lstm", locals()) as run:
+        model_options = dict(run.record["parameters"])
+        print("model options", model_options)
+        rng = numpy.random.RandomState(SEED)
+        saveto = run.path(saveto) if saveto else None
 
-    print("Loading data")
-    train, valid, test = load_data(dataset, n_words=n_words, valid_portion=0.05, maxlen=maxlen, rng=rng)
-    if test_size > 0:
-        idx = numpy.arange(len(test[0]))
-        rng.shuffle(idx)
-        test = ([test[0][n] for n in idx[:test_size]], [test[1][n] for n in idx[:test_size]])
-    ydim = int(numpy.max(train[1])) + 1
+        print("Loading data")
+        train, valid, test = load_data(dataset, n_words=n_words, valid_portion=0.05, maxlen=maxlen, rng=rng)
+        if test_size > 0:
+            idx = numpy.arange(len(test[0]))
+            rng.shuffle(idx)
+            test = ([test[0][n] for n in idx[:test_size]], [test[1][n] for n in idx[:test_size]])
+        ydim = int(numpy.max(train[1])) + 1
 
-    print("Building model")
-    x = pt.matrix("x", dtype="int64")
-    mask = pt.matrix("mask")
-    y = pt.vector("y", dtype="int64")
-    model = SentimentLSTM(rng, x, mask, n_words, dim_proj, ydim, use_dropout)
-    if reload_model:
-        load_params(reload_model, model.params)
-    cost = model.negative_log_likelihood(y)
-    if decay_c > 0.0:
-        cost += decay_c * (model.U ** 2).sum()
-    f_pred = compile_function([x, mask], model.y_pred, name="f_pred")
-    f_train = compile_function([x, mask, y], cost, name="f_train",
-                               updates=OPTIMIZERS[optimizer](cost, model.params, lrate))
+        print("Building model")
+        x = pt.matrix("x", dtype="int64")
+        mask = pt.matrix("mask")
+        y = pt.vector("y", dtype="int64")
+        model = SentimentLSTM(rng, x, mask, n_words, dim_proj, ydim, use_dropout, mode=run.mode)
+        if reload_model:
+            load_params(reload_model, model.params)
+        cost = model.negative_log_likelihood(y)
+        if decay_c > 0.0:
+            cost += decay_c * (model.U ** 2).sum()
+        f_pred = compile_function([x, mask], model.y_pred, name="f_pred", mode=run.mode)
+        f_train = compile_function([x, mask, y], cost, name="f_train", mode=run.mode,
+                                   updates=OPTIMIZERS[optimizer](cost, model.params, lrate))
 
-    print("Optimization")
-    kf_valid = get_minibatches_idx(len(valid[0]), valid_batch_size)
-    kf_test = get_minibatches_idx(len(test[0]), valid_batch_size)
-    print("%d train examples" % len(train[0]))
-    print("%d valid examples" % len(valid[0]))
-    print("%d test examples" % len(test[0]))
-    if validFreq == -1:
-        validFreq = len(train[0]) // batch_size
-    if saveFreq == -1:
-        saveFreq = len(train[0]) // batch_size
+        print("Optimization")
+        kf_valid = get_minibatches_idx(len(valid[0]), valid_batch_size)
+        kf_test = get_minibatches_idx(len(test[0]), valid_batch_size)
+        print("%d train examples" % len(train[0]))
+        print("%d valid examples" % len(valid[0]))
+        print("%d test examples" % len(test[0]))
+        if validFreq == -1:
+            validFreq = len(train[0]) // batch_size
+        if saveFreq == -1:
+            saveFreq = len(train[0]) // batch_size
 
-    history_errs, best_p, bad_counter, uidx, epoch_seconds = [], None, 0, 0, []
-    estop = False
-    start_time = time.time()
-    try:
-        for eidx in range(max_epochs):
-            epoch_start, n_samples = time.time(), 0
-            for train_index in get_minibatches_idx(len(train[0]), batch_size, shuffle=True, rng=rng):
-                uidx += 1
-                model.use_noise.set_value(numpy.asarray(1.0, dtype=pytensor.config.floatX))
-                bx, bmask, by = prepare_data([train[0][t] for t in train_index], [train[1][t] for t in train_index])
-                n_samples += bx.shape[1]
-                cost = float(f_train(bx, bmask, by))
-                if not numpy.isfinite(cost):
-                    print("bad cost detected: ", cost)
-                    return 1.0, 1.0, 1.0
-                if uidx % dispFreq == 0:
-                    print("Epoch ", eidx, "Update ", uidx, "Cost ", cost)
-                if saveto and uidx % saveFreq == 0:
-                    print("Saving...", end=" ")
-                    save_params(saveto, best_p or unzip(model.params), history_errs=history_errs)
-                    print("Done")
-                if uidx % validFreq == 0:
-                    model.use_noise.set_value(numpy.asarray(0.0, dtype=pytensor.config.floatX))
-                    train_err = pred_error(f_pred, train, get_minibatches_idx(len(train[0]), batch_size))
-                    valid_err = pred_error(f_pred, valid, kf_valid)
-                    test_err = pred_error(f_pred, test, kf_test)
-                    history_errs.append([valid_err, test_err])
-                    if best_p is None or valid_err <= numpy.array(history_errs)[:, 0].min():
-                        best_p = unzip(model.params)
-                        bad_counter = 0
-                    print("Train ", train_err, "Valid ", valid_err, "Test ", test_err)
-                    if len(history_errs) > patience and valid_err >= numpy.array(history_errs)[:-patience, 0].min():
-                        bad_counter += 1
-                        if bad_counter > patience:
-                            print("Early Stop!")
-                            estop = True
-                            break
-            epoch_seconds.append(time.time() - epoch_start)
-            print("Seen %d samples" % n_samples)
-            if estop:
-                break
-    except KeyboardInterrupt:
-        print("Training interupted")
-    end_time = time.time()
+        loop = {"epoch": 0, "history_errs": [], "best_p": None, "bad_counter": 0, "uidx": 0, "epoch_seconds": [],
+                "estop": False}
+        checkpoint = Checkpoint(run.checkpoint("training"), [f_train])
+        saved = checkpoint.restore()
+        if saved is not None:
+            loop = saved["loop"]
+            rng.set_state(saved["rng"])
+            print("... resuming after epoch %i from %s" % (loop["epoch"], checkpoint.path))
+        history_errs = loop["history_errs"]
+        start_time = time.time() - sum(loop["epoch_seconds"])
+        try:
+            while loop["epoch"] < max_epochs and not loop["estop"]:
+                eidx = loop["epoch"]
+                epoch_start, n_samples = time.time(), 0
+                for train_index in get_minibatches_idx(len(train[0]), batch_size, shuffle=True, rng=rng):
+                    loop["uidx"] += 1
+                    uidx = loop["uidx"]
+                    model.use_noise.set_value(numpy.asarray(1.0, dtype=pytensor.config.floatX))
+                    bx, bmask, by = prepare_data([train[0][t] for t in train_index], [train[1][t] for t in train_index])
+                    n_samples += bx.shape[1]
+                    cost = float(f_train(bx, bmask, by))
+                    if not numpy.isfinite(cost):
+                        print("bad cost detected: ", cost)
+                        run.record.update(train_err=1.0, valid_err=1.0, test_err=1.0, bad_cost=True)
+                        return run.record
+                    if uidx % dispFreq == 0:
+                        print("Epoch ", eidx, "Update ", uidx, "Cost ", cost)
+                    if saveto and uidx % saveFreq == 0:
+                        print("Saving...", end=" ")
+                        save_params(saveto, loop["best_p"] or unzip(model.params), history_errs=history_errs)
+                        print("Done")
+                    if uidx % validFreq == 0:
+                        model.use_noise.set_value(numpy.asarray(0.0, dtype=pytensor.config.floatX))
+                        train_err = pred_error(f_pred, train, get_minibatches_idx(len(train[0]), batch_size))
+                        valid_err = pred_error(f_pred, valid, kf_valid)
+                        test_err = pred_error(f_pred, test, kf_test)
+                        history_errs.append([valid_err, test_err])
+                        if loop["best_p"] is None or valid_err <= numpy.array(history_errs)[:, 0].min():
+                            loop["best_p"] = unzip(model.params)
+                            loop["bad_counter"] = 0
+                        print("Train ", train_err, "Valid ", valid_err, "Test ", test_err)
+                        if len(history_errs) > patience and valid_err >= numpy.array(history_errs)[:-patience, 0].min():
+                            loop["bad_counter"] += 1
+                            if loop["bad_counter"] > patience:
+                                print("Early Stop!")
+                                loop["estop"] = True
+                                break
+                loop["epoch_seconds"].append(time.time() - epoch_start)
+                loop["epoch"] += 1
+                print("Seen %d samples" % n_samples)
+                checkpoint.save({"loop": loop, "rng": rng.get_state()})
+        except KeyboardInterrupt:
+            print("Training interupted")
+            run.record["interrupted"] = True
+        end_time = time.time()
 
-    if best_p is not None:
-        zipp(best_p, model.params)
-    else:
-        best_p = unzip(model.params)
-    model.use_noise.set_value(numpy.asarray(0.0, dtype=pytensor.config.floatX))
-    train_err = pred_error(f_pred, train, get_minibatches_idx(len(train[0]), batch_size))
-    valid_err = pred_error(f_pred, valid, kf_valid)
-    test_err = pred_error(f_pred, test, kf_test)
-    print("Train ", train_err, "Valid ", valid_err, "Test ", test_err)
-    n_epochs = len(epoch_seconds) or 1
-    if saveto:
-        save_params(saveto, best_p, train_err=train_err, valid_err=valid_err, test_err=test_err,
-                    history_errs=history_errs)
-        save_json({"tutorial": "lstm", "mode": get_mode(), "floatX": pytensor.config.floatX,
-                   "parameters": {k: v for k, v in model_options.items()}, "train_err": train_err,
-                   "valid_err": valid_err, "test_err": test_err, "history_errs": history_errs,
-                   "epoch_seconds": epoch_seconds, "updates": uidx}, Path(saveto).with_suffix(".json"))
-    print("The code run for %d epochs, with %f sec/epochs" % (n_epochs, (end_time - start_time) / n_epochs))
-    print("Training took %.1fs" % (end_time - start_time), file=sys.stderr)
-    return train_err, valid_err, test_err
+        best_p = loop["best_p"]
+        if best_p is not None:
+            zipp(best_p, model.params)
+        else:
+            best_p = unzip(model.params)
+        model.use_noise.set_value(numpy.asarray(0.0, dtype=pytensor.config.floatX))
+        train_err = pred_error(f_pred, train, get_minibatches_idx(len(train[0]), batch_size))
+        valid_err = pred_error(f_pred, valid, kf_valid)
+        test_err = pred_error(f_pred, test, kf_test)
+        print("Train ", train_err, "Valid ", valid_err, "Test ", test_err)
+        n_epochs = len(loop["epoch_seconds"]) or 1
+        if saveto:
+            save_params(saveto, best_p, train_err=train_err, valid_err=valid_err, test_err=test_err,
+                        history_errs=history_errs)
+        run.record.update(train_err=train_err, valid_err=valid_err, test_err=test_err, history_errs=history_errs,
+                          epoch_seconds=loop["epoch_seconds"], updates=loop["uidx"],
+                          best_validation_error=valid_err, test_error=test_err)
+        print("The code run for %d epochs, with %f sec/epochs" % (n_epochs, (end_time - start_time) / n_epochs))
+        print("Training took %.1fs" % (end_time - start_time), file=sys.stderr)
+    return run.record
 
 
 def unzip(params):

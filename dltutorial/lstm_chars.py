@@ -8,19 +8,18 @@ cross-entropy (mean over the steps), minimised by Adam with learning rate
 0.1.  After a few hundred iterations the prediction is "ihello".
 """
 
-import os
 import timeit
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode
-from .files import save_json
+from .core.compile import compile_function
+from .core.nnet import relu
+from .core.plots import save_curves
+from .core.runs import Run
+from .core.updates import adam
 from .lstm import LSTM
-from .nnet import relu
-from .plots import save_curves
-from .updates import adam
 
 
 def one_hot_sequence(text, alphabet):
@@ -30,53 +29,49 @@ def one_hot_sequence(text, alphabet):
     return x
 
 
-@entry_point
-def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000, seed=1234,
-               output_folder="lstm_chars", print_every=100):
-    """Train the character model on ``text[:-1]`` -> ``text[1:]``; return the results record.
+def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000, seed=1234, print_every=100, *,
+               output_folder=None, mode=None, floatX="float32"):
+    """Train the character model on ``text[:-1]`` -> ``text[1:]``; return the run's record.
 
     :param text: the word to learn; the alphabet is its characters in order of appearance
     :param hidden_size: LSTM units
     :param seed: seeds the initial weights
     """
-    alphabet = "".join(dict.fromkeys(text))  # "hielo" for "hihello", as the text's idx2char
-    inputs, targets = text[:-1], text[1:]
-    n_steps, n_classes = len(inputs), len(alphabet)
-    x_data = one_hot_sequence(inputs, alphabet)
-    y_data = numpy.array([alphabet.index(ch) for ch in targets], dtype="int64")
+    with Run("lstm_chars", locals()) as run:
+        alphabet = "".join(dict.fromkeys(text))  # "hielo" for "hihello", as the text's idx2char
+        inputs, targets = text[:-1], text[1:]
+        n_steps, n_classes = len(inputs), len(alphabet)
+        x_data = one_hot_sequence(inputs, alphabet)
+        y_data = numpy.array([alphabet.index(ch) for ch in targets], dtype="int64")
 
-    rng = numpy.random.RandomState(seed)
-    x = pt.tensor3("x", shape=(n_steps, 1, n_classes))
-    y = pt.vector("y", dtype="int64", shape=(n_steps,))
-    mask = pt.ones((n_steps, 1), dtype=pytensor.config.floatX)
-    lstm = LSTM(rng, x, mask, n_classes, hidden_size, activation=relu, forget_bias=1.0)
-    bound = numpy.sqrt(6.0 / (hidden_size + n_classes))
-    softmax_w = pytensor.shared(rng.uniform(-bound, bound, (hidden_size, n_classes)).astype(pytensor.config.floatX),
-                                name="softmax_w")
-    softmax_b = pytensor.shared(numpy.zeros(n_classes, dtype=pytensor.config.floatX), name="softmax_b")
-    logits = pt.dot(lstm.output[:, 0, :], softmax_w) + softmax_b  # (time, classes)
-    loss = -pt.special.log_softmax(logits, axis=-1)[pt.arange(n_steps), y].mean()
-    params = lstm.params + [softmax_w, softmax_b]
-    train = compile_function([x, y], loss, updates=adam(loss, params, lr=learning_rate), name="train")
-    predict = compile_function([x], pt.argmax(logits, axis=-1), name="predict")
+        rng = numpy.random.RandomState(seed)
+        x = pt.tensor3("x", shape=(n_steps, 1, n_classes))
+        y = pt.vector("y", dtype="int64", shape=(n_steps,))
+        mask = pt.ones((n_steps, 1), dtype=pytensor.config.floatX)
+        lstm = LSTM(rng, x, mask, n_classes, hidden_size, activation=relu, forget_bias=1.0, mode=run.mode)
+        bound = numpy.sqrt(6.0 / (hidden_size + n_classes))
+        softmax_w = pytensor.shared(rng.uniform(-bound, bound, (hidden_size, n_classes)).astype(pytensor.config.floatX),
+                                    name="softmax_w")
+        softmax_b = pytensor.shared(numpy.zeros(n_classes, dtype=pytensor.config.floatX), name="softmax_b")
+        logits = pt.dot(lstm.output[:, 0, :], softmax_w) + softmax_b  # (time, classes)
+        loss = -pt.special.log_softmax(logits, axis=-1)[pt.arange(n_steps), y].mean()
+        params = lstm.params + [softmax_w, softmax_b]
+        train = compile_function([x, y], loss, updates=adam(loss, params, lr=learning_rate), name="train",
+                                 mode=run.mode)
+        predict = compile_function([x], pt.argmax(logits, axis=-1), name="predict", mode=run.mode)
 
-    record = {"tutorial": "lstm_chars", "mode": get_mode(), "floatX": pytensor.config.floatX,
-              "parameters": {"text": text, "hidden_size": hidden_size, "learning_rate": learning_rate,
-                             "iterations": iterations, "seed": seed},
-              "losses": [], "predictions": []}
-    start_time = timeit.default_timer()
-    for i in range(iterations):
-        record["losses"].append(float(train(x_data, y_data)))
-        if i % print_every == 0 or i == iterations - 1:
-            prediction = "".join(alphabet[c] for c in predict(x_data))
-            record["predictions"].append((i, prediction))
-            print(i, "loss:", record["losses"][-1], "prediction:", prediction, "true Y:", targets)
-    record["seconds"] = timeit.default_timer() - start_time
-    record["final_loss"], record["final_prediction"] = record["losses"][-1], record["predictions"][-1][1]
-    print("\tPrediction str:", record["final_prediction"])
-    os.makedirs(output_folder, exist_ok=True)
-    save_curves({"sequence cross-entropy": (numpy.arange(iterations), record["losses"])},
-                os.path.join(output_folder, "loss.png"), xlabel="iteration", ylabel="loss",
-                title=f"LSTM on {inputs!r} -> {targets!r}")
-    save_json(record, os.path.join(output_folder, "results.json"))
-    return record
+        record = run.record
+        record.update(losses=[], predictions=[])
+        start_time = timeit.default_timer()
+        for i in range(iterations):
+            record["losses"].append(float(train(x_data, y_data)))
+            if i % print_every == 0 or i == iterations - 1:
+                prediction = "".join(alphabet[c] for c in predict(x_data))
+                record["predictions"].append((i, prediction))
+                print(i, "loss:", record["losses"][-1], "prediction:", prediction, "true Y:", targets)
+        record["training_seconds"] = timeit.default_timer() - start_time
+        record["final_loss"], record["final_prediction"] = record["losses"][-1], record["predictions"][-1][1]
+        print("\tPrediction str:", record["final_prediction"])
+        save_curves({"sequence cross-entropy": (numpy.arange(iterations), record["losses"])},
+                    run.path("loss.png"), xlabel="iteration", ylabel="loss", title=f"LSTM on {inputs!r} -> {targets!r}")
+    return run.record

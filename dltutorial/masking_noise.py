@@ -14,20 +14,20 @@ without noise and 8.26 % with it.  :func:`masking_noise_sae` repeats the
 experiment here, for several seeds.
 """
 
-import timeit
-
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .autoencoder_tutorials import evaluate, finish, new_record
 from .autoencoders import Autoencoder
-from .compile import compile_function, entry_point
-from .dA import sigmoid_weights
-from .data import load_mnist, shared_dataset
+from .core.compile import compile_function
+from .core.data import load_mnist, shared_dataset
+from .core.minibatches import Shuffler, minibatch_givens, n_batches
+from .core.random_init import sigmoid_weights
+from .core.runs import Run
+from .core.steps import empty_codes, evaluate
+from .core.training import train_epochs
+from .core.updates import momentum
 from .mlp import HiddenLayer
-from .training import empty_codes, minibatch_givens, n_batches, shuffle_rows, train_epochs
-from .updates import momentum
 
 PUBLISHED_TEST_ERRORS = {0.0: 0.0933, 0.5: 0.0826}  # text 001, DeepLearnToolbox
 
@@ -37,10 +37,12 @@ def half_squared_error(output, target):
     return 0.5 * ((output - target) ** 2).sum(axis=1).mean()
 
 
-def train_sae(train_set, sizes, masking_fraction, learning_rate, momentum_rate, batch_size, n_epochs, rng, seed):
+def train_sae(train_set, sizes, masking_fraction, learning_rate, momentum_rate, batch_size, n_epochs, rng, seed,
+              checkpoint=None, mode=None):
     """Pretrain one autoencoder per hidden layer, each on the clean codings of the one below; return them.
 
     The data are shuffled before each epoch (the images with their labels).
+    ``checkpoint(layer)`` names each layer's checkpoint file (None: no checkpoints).
     """
     autoencoders, layer_data, shuffled_together = [], train_set[0], train_set
     for n_in, n_hidden in zip(sizes[:-1], sizes[1:]):
@@ -54,19 +56,23 @@ def train_sae(train_set, sizes, masking_fraction, learning_rate, momentum_rate, 
         if masking_fraction:
             givens[ae.is_training] = numpy.int8(1)
         step = compile_function([index], cost, updates=momentum(cost, ae.params, learning_rate, momentum_rate),
-                                givens=givens)
-        shuffle_rows(rng, *shuffled_together)
-        train_epochs(step, n_batches(layer_data, batch_size), n_epochs, f"pretraining layer {len(autoencoders)}",
-                     on_epoch=lambda epoch, together=shuffled_together: shuffle_rows(rng, *together))
+                                givens=givens, mode=mode)
+        shuffler = Shuffler(rng, *shuffled_together)
+        shuffler.shuffle()
+        layer = len(autoencoders)
+        train_epochs(step, n_batches(layer_data, batch_size), n_epochs, line="pretraining layer {layer} epoch {epoch}, "
+                     "cost {cost:f}", layer=layer, on_epoch=shuffler.shuffle,
+                     checkpoint=checkpoint and checkpoint(layer), also_save=[shuffler])
         autoencoders.append(ae)
         codes = empty_codes(n_hidden)
         codes.set_value(evaluate(ae.codings, x, layer_data, {ae.is_training: numpy.int8(0)} if masking_fraction
-                                 else None))
+                                 else None, mode=mode))
         layer_data, shuffled_together = codes, (codes,)
     return autoencoders
 
 
-def finetune_error(train_set, test_set, sizes, autoencoders, learning_rate, momentum_rate, batch_size, n_epochs, rng):
+def finetune_error(train_set, test_set, sizes, autoencoders, learning_rate, momentum_rate, batch_size, n_epochs, rng,
+                   checkpoint=None, mode=None):
     """Finetune the sigmoid network initialised from the autoencoders' encoders; return its test error."""
     (train_x, train_y), (test_x, test_y) = train_set, test_set
     x, y = pt.matrix("x"), pt.ivector("y")
@@ -81,48 +87,48 @@ def finetune_error(train_set, test_set, sizes, autoencoders, learning_rate, mome
     cost = half_squared_error(output_layer.output, pt.eye(sizes[-1])[y])
     index = pt.lscalar("index")
     step = compile_function([index], cost, updates=momentum(cost, params, learning_rate, momentum_rate),
-                            givens=minibatch_givens(index, batch_size, (x, train_x), (y, train_y)))
-    shuffle_rows(rng, train_x, train_y)
-    train_epochs(step, n_batches(train_x, batch_size), n_epochs, "finetuning",
-                 on_epoch=lambda epoch: shuffle_rows(rng, train_x, train_y))
-    return float(evaluate(pt.mean(pt.neq(pt.argmax(output_layer.output, axis=1), y)), x, test_x, {y: test_y}))
+                            givens=minibatch_givens(index, batch_size, (x, train_x), (y, train_y)), mode=mode)
+    shuffler = Shuffler(rng, train_x, train_y)
+    shuffler.shuffle()
+    train_epochs(step, n_batches(train_x, batch_size), n_epochs, line="finetuning epoch {epoch}, cost {cost:f}",
+                 on_epoch=shuffler.shuffle, checkpoint=checkpoint, also_save=[shuffler])
+    return float(evaluate(pt.mean(pt.neq(pt.argmax(output_layer.output, axis=1), y)), x, test_x, {y: test_y},
+                          mode=mode))
 
 
-@entry_point
 def masking_noise_sae(masking_fractions=(0.0, 0.5), seeds=(0, 1, 2), n_hidden=(100, 100), learning_rate=1.0,
                       momentum_rate=0.5, batch_size=100, pretraining_epochs=1, finetuning_epochs=1,
-                      dataset="mnist.pkl.gz", output_folder=None):
+                      dataset="mnist.pkl.gz", *, output_folder=None, mode=None, floatX="float32"):
     """Text 001's 784-100-100-10 experiment: test error with masking fraction 0 and 0.5, median over seeds.
 
     Trains on all 60,000 MNIST training images (the tutorial's train and
     validation sets together), as the text did.
     """
-    folder, record = new_record("masking_noise_sae", output_folder, masking_fractions=list(masking_fractions),
-                                seeds=list(seeds), n_hidden=list(n_hidden), learning_rate=learning_rate,
-                                momentum_rate=momentum_rate, batch_size=batch_size,
-                                pretraining_epochs=pretraining_epochs, finetuning_epochs=finetuning_epochs,
-                                dataset=str(dataset))
-    start_time = timeit.default_timer()
-    (train_images, train_labels), (valid_images, valid_labels), test_set = load_mnist(dataset)
-    images = numpy.concatenate([train_images, valid_images])
-    labels = numpy.concatenate([train_labels, valid_labels])
-    sizes = (images.shape[1], *n_hidden, 10)
-    record["results"] = []
-    for fraction in masking_fractions:
-        errors = []
-        for seed in seeds:
-            rng = numpy.random.RandomState(seed)
-            train_set = (pytensor.shared(images.astype(pytensor.config.floatX), shape=(None, sizes[0])),
-                         pytensor.shared(labels.astype("int32")))  # shuffled in place: a fresh copy per run
-            autoencoders = train_sae(train_set, sizes[:-1], fraction, learning_rate, momentum_rate, batch_size,
-                                     pretraining_epochs, rng, seed)
-            errors.append(finetune_error(train_set, shared_dataset(test_set), sizes, autoencoders, learning_rate,
-                                         momentum_rate, batch_size, finetuning_epochs, rng))
-            print("masking fraction %.2f, seed %d: test error %.2f %%" % (fraction, seed, 100 * errors[-1]))
-        published = PUBLISHED_TEST_ERRORS.get(fraction)
-        record["results"].append({"masking_fraction": fraction, "test_errors": errors,
-                                  "median_test_error": float(numpy.median(errors)), "published_test_error": published})
-        print("masking fraction %.2f: median test error %.2f %% over %d seeds (text 001: %s)"
-              % (fraction, 100 * numpy.median(errors), len(seeds),
-                 "%.2f %%" % (100 * published) if published is not None else "not reported"))
-    return finish(record, folder, start_time)
+    with Run("masking_noise_sae", locals()) as run:
+        (train_images, train_labels), (valid_images, valid_labels), test_set = load_mnist(dataset)
+        images = numpy.concatenate([train_images, valid_images])
+        labels = numpy.concatenate([train_labels, valid_labels])
+        sizes = (images.shape[1], *n_hidden, 10)
+        run.record["results"] = []
+        for fraction in masking_fractions:
+            errors = []
+            for seed in seeds:
+                rng = numpy.random.RandomState(seed)
+                train_set = (pytensor.shared(images.astype(pytensor.config.floatX), shape=(None, sizes[0])),
+                             pytensor.shared(labels.astype("int32")))  # shuffled in place: a fresh copy per run
+                phase = f"masking{fraction:g}-seed{seed}"
+                autoencoders = train_sae(train_set, sizes[:-1], fraction, learning_rate, momentum_rate, batch_size,
+                                         pretraining_epochs, rng, seed, mode=run.mode,
+                                         checkpoint=lambda layer: run.checkpoint(f"{phase}-pretraining", layer=layer))
+                errors.append(finetune_error(train_set, shared_dataset(test_set), sizes, autoencoders, learning_rate,
+                                             momentum_rate, batch_size, finetuning_epochs, rng, mode=run.mode,
+                                             checkpoint=run.checkpoint(f"{phase}-finetuning")))
+                print("masking fraction %.2f, seed %d: test error %.2f %%" % (fraction, seed, 100 * errors[-1]))
+            published = PUBLISHED_TEST_ERRORS.get(fraction)
+            run.record["results"].append({"masking_fraction": fraction, "test_errors": errors,
+                                          "median_test_error": float(numpy.median(errors)),
+                                          "published_test_error": published})
+            print("masking fraction %.2f: median test error %.2f %% over %d seeds (text 001: %s)"
+                  % (fraction, 100 * numpy.median(errors), len(seeds),
+                     "%.2f %%" % (100 * published) if published is not None else "not reported"))
+    return run.record

@@ -13,10 +13,12 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import entry_point
-from .data import load_data
+from .core.data import load_data
+from .core.minibatches import n_batches
+from .core.runs import Run
+from .core.steps import build_evaluators, sgd_training_function
+from .core.training import early_stopping, report_time
 from .logistic_sgd import LogisticRegression
-from .training import build_evaluators, early_stopping, n_batches, report_time, sgd_training_function
 
 
 class HiddenLayer:
@@ -75,9 +77,8 @@ class MLP:
         self.input = input
 
 
-@entry_point
 def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
-             dataset="mnist.pkl.gz", batch_size=20, n_hidden=500):
+             dataset="mnist.pkl.gz", batch_size=20, n_hidden=500, *, output_folder=None, mode=None, floatX="float32"):
     """Stochastic gradient descent optimisation of a multilayer perceptron on MNIST.
 
     :param learning_rate: learning rate used (factor for the stochastic gradient)
@@ -86,28 +87,35 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     :param n_epochs: maximal number of epochs to run the optimizer
     :param dataset: the path of the MNIST dataset file (or IDX folder)
     """
-    datasets = load_data(dataset)
-    train_set_x, _ = datasets[0]
-    n_train_batches = n_batches(train_set_x, batch_size)
+    with Run("mlp", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, _ = datasets[0]
+        n_train_batches = n_batches(train_set_x, batch_size)
 
-    print("... building the model")
-    index = pt.lscalar("index")
-    x = pt.matrix("x")
-    y = pt.ivector("y")
-    rng = numpy.random.RandomState(1234)
-    n_in = train_set_x.get_value(borrow=True).shape[1]
-    classifier = MLP(rng=rng, input=x, n_in=n_in, n_hidden=n_hidden, n_out=10)
-    cost = classifier.negative_log_likelihood(y) + L1_reg * classifier.L1 + L2_reg * classifier.L2_sqr
+        print("... building the model")
+        index = pt.lscalar("index")
+        x = pt.matrix("x")
+        y = pt.ivector("y")
+        rng = numpy.random.RandomState(1234)
+        n_in = train_set_x.get_value(borrow=True).shape[1]
+        classifier = MLP(rng=rng, input=x, n_in=n_in, n_hidden=n_hidden, n_out=10)
+        cost = classifier.negative_log_likelihood(y) + L1_reg * classifier.L1 + L2_reg * classifier.L2_sqr
 
-    validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets)
-    train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
-                                        learning_rate, datasets[0])
+        validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets,
+                                                      mode=run.mode)
+        train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
+                                            learning_rate, datasets[0], mode=run.mode)
 
-    print("... training")
-    result = early_stopping(train_model, n_train_batches, validate_model, test_model,
-                            n_epochs=n_epochs, patience=10000)
-    print(("Optimization complete. Best validation score of %f %% obtained at iteration %i, "
-           "with test performance %f %%")
-          % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
-    report_time(__file__, result.seconds)
-    return result
+        print("... training")
+        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+                                n_epochs=n_epochs, patience=10000, checkpoint=run.checkpoint("training"))
+        print(("Optimization complete. Best validation score of %f %% obtained at iteration %i, "
+               "with test performance %f %%")
+              % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))
+        report_time(__file__, result.seconds)
+        run.record.update(training=result.as_dict(), best_validation_error=result.best_validation_loss,
+                          test_error=result.test_score)
+    return run.record
+
+
+test_mlp.__test__ = False  # an entry function, not a test: pytest must not collect it

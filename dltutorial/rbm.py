@@ -21,19 +21,20 @@ CD (PCD-k) keeps one chain running across updates instead (Tieleman, 2008).
 The chain is written with ``pytensor.scan``.
 """
 
-import os
 import timeit
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .compile import compile_function, entry_point, get_mode, scan_mode
-from .dA import random_stream, sigmoid_weights
-from .data import load_data
-from .files import save_json
-from .plots import save_filters, save_image
-from .training import minibatch_givens, n_batches, pretrain_layers
+from .core.compile import compile_function
+from .core.data import load_data
+from .core.minibatches import minibatch_givens, n_batches
+from .core.modes import compile_mode
+from .core.plots import save_filters, save_image
+from .core.random_init import random_stream, sigmoid_weights
+from .core.runs import Run
+from .core.training import train_epochs
 from .utils import tile_raster_images
 
 
@@ -118,7 +119,7 @@ class RBM:
         pre_sigmoid_v1, v1_mean, v1_sample = self.sample_v_given_h(h1_sample)
         return [pre_sigmoid_h1, h1_mean, h1_sample, pre_sigmoid_v1, v1_mean, v1_sample]
 
-    def get_cost_updates(self, lr=0.1, persistent=None, k=1):
+    def get_cost_updates(self, lr=0.1, persistent=None, k=1, *, mode=None):
         """One step of CD-k, or of PCD-k when ``persistent`` holds the chain.
 
         :param lr: learning rate
@@ -126,6 +127,7 @@ class RBM:
             (batch size x n_hidden) holding the chain's hidden state, which
             the updates carry from call to call
         :param k: number of Gibbs steps of the negative phase
+        :param mode: the compile mode the Gibbs chain's scan is compiled with (None: the default)
         :returns: a monitoring cost (pseudo-likelihood for PCD, reconstruction
             cross-entropy for CD) and the updates: the parameters, the
             random generators and, for PCD, the chain
@@ -135,7 +137,7 @@ class RBM:
         # the scan runs the k Gibbs steps; None marks outputs that are not fed back
         (pre_sigmoid_nvs, nv_means, nv_samples, pre_sigmoid_nhs, nh_means, nh_samples), updates = pytensor.scan(
             self.gibbs_hvh, outputs_info=[None, None, None, None, None, chain_start], n_steps=k, name="gibbs_hvh",
-            mode=scan_mode())
+            mode=compile_mode(mode))
         chain_end = nv_samples[-1]
         cost = pt.mean(self.free_energy(self.input)) - pt.mean(self.free_energy(chain_end))
         # the gradient must not flow through the Gibbs sampling
@@ -177,7 +179,7 @@ class RBM:
                               + (1 - self.input) * pt.log(1 - pt.sigmoid(pre_sigmoid_nv)), axis=1))
 
 
-def sampling_function(rbm, chain, plot_every):
+def sampling_function(rbm, chain, plot_every, mode=None):
     """Compile ``sample_fn()``: ``plot_every`` Gibbs steps of the persistent ``chain`` (v -> h -> v).
 
     Returns the visible means (for plotting) and samples at the last step; the
@@ -185,75 +187,71 @@ def sampling_function(rbm, chain, plot_every):
     """
     (_, _, _, _, vis_mfs, vis_samples), updates = pytensor.scan(
         rbm.gibbs_vhv, outputs_info=[None, None, None, None, None, chain], n_steps=plot_every, name="gibbs_vhv",
-        mode=scan_mode())
+        mode=compile_mode(mode))
     updates[chain] = vis_samples[-1]
-    return compile_function([], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn")
+    return compile_function([], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn", mode=mode)
 
 
-@entry_point
 def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20, n_chains=20,
-             n_samples=10, output_folder="rbm_plots", n_hidden=500, *, plot_every=1000):
+             n_samples=10, output_folder=None, n_hidden=500, *, plot_every=1000, mode=None, floatX="float32"):
     """Train an RBM on MNIST with PCD-15, then sample from it.
 
     Writes ``filters_at_epoch_%i.png`` after each epoch and ``samples.png``
     (``n_samples`` rows of ``n_chains`` chains, ``plot_every`` Gibbs steps
-    apart) into ``output_folder``, with ``results.json`` (the
+    apart) into ``output_folder`` (default: a new ``runs/rbm-<timestamp>/``;
+    the original's was ``rbm_plots``), with ``results.json`` (the
     pseudo-likelihood cost of each epoch and the training time).
     """
-    os.makedirs(output_folder, exist_ok=True)
-    datasets = load_data(dataset)
-    train_set_x, _ = datasets[0]
-    test_set_x, _ = datasets[2]
-    n_train_batches = n_batches(train_set_x, batch_size)
-    n_visible = train_set_x.get_value(borrow=True).shape[1]
-    side = int(round(numpy.sqrt(n_visible)))
-    index = pt.lscalar("index")
-    x = pt.matrix("x")
+    with Run("rbm", locals()) as run:
+        datasets = load_data(dataset)
+        train_set_x, _ = datasets[0]
+        test_set_x, _ = datasets[2]
+        n_train_batches = n_batches(train_set_x, batch_size)
+        n_visible = train_set_x.get_value(borrow=True).shape[1]
+        side = int(round(numpy.sqrt(n_visible)))
+        index = pt.lscalar("index")
+        x = pt.matrix("x")
 
-    rng = numpy.random.RandomState(123)
-    theano_rng = random_stream(rng.randint(2 ** 30))
-    # the persistent chain's state: the hidden layer
-    persistent_chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), dtype=pytensor.config.floatX),
-                                       borrow=True)
-    rbm = RBM(input=x, n_visible=n_visible, n_hidden=n_hidden, numpy_rng=rng, theano_rng=theano_rng)
-    cost, updates = rbm.get_cost_updates(lr=learning_rate, persistent=persistent_chain, k=15)
-    train_rbm = compile_function([index], cost, updates=updates,
-                                 givens=minibatch_givens(index, batch_size, (x, train_set_x)), name="train_rbm")
+        rng = numpy.random.RandomState(123)
+        theano_rng = random_stream(rng.randint(2 ** 30))
+        # the persistent chain's state: the hidden layer
+        persistent_chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), dtype=pytensor.config.floatX),
+                                           borrow=True)
+        rbm = RBM(input=x, n_visible=n_visible, n_hidden=n_hidden, numpy_rng=rng, theano_rng=theano_rng)
+        cost, updates = rbm.get_cost_updates(lr=learning_rate, persistent=persistent_chain, k=15, mode=run.mode)
+        train_rbm = compile_function([index], cost, updates=updates, mode=run.mode, name="train_rbm",
+                                     givens=minibatch_givens(index, batch_size, (x, train_set_x)))
+        plotting_seconds = []
 
-    record = {"tutorial": "rbm", "mode": get_mode(), "floatX": pytensor.config.floatX,
-              "parameters": {"learning_rate": learning_rate, "training_epochs": training_epochs,
-                             "dataset": str(dataset), "batch_size": batch_size, "n_chains": n_chains,
-                             "n_samples": n_samples, "n_hidden": n_hidden, "k": 15, "plot_every": plot_every}}
-    plotting_seconds = []
+        def save_epoch_filters(epoch):
+            start = timeit.default_timer()
+            save_filters(rbm.W.get_value(borrow=True), run.path("filters_at_epoch_%i.png" % epoch))
+            plotting_seconds.append(timeit.default_timer() - start)
 
-    def save_epoch_filters(layer, epoch):
-        start = timeit.default_timer()
-        save_filters(rbm.W.get_value(borrow=True), os.path.join(output_folder, "filters_at_epoch_%i.png" % epoch))
-        plotting_seconds.append(timeit.default_timer() - start)
+        start_time = timeit.default_timer()
+        run.record["epoch_costs"] = train_epochs(train_rbm, n_train_batches, training_epochs,
+                                                 line="Training epoch {epoch}, cost is  {cost}",
+                                                 checkpoint=run.checkpoint("training"), on_epoch=save_epoch_filters)
+        training_time = timeit.default_timer() - start_time - sum(plotting_seconds)  # the plotting is not counted
+        print("Training took %f minutes" % (training_time / 60.0))
+        run.record["training_seconds"] = training_time
 
-    start_time = timeit.default_timer()
-    record["epoch_costs"] = pretrain_layers([train_rbm], n_train_batches, training_epochs, [{}],
-                                            line="Training epoch {epoch}, cost is  {cost}",
-                                            on_epoch=save_epoch_filters)[0]
-    training_time = timeit.default_timer() - start_time - sum(plotting_seconds)  # the plotting is not counted
-    print("Training took %f minutes" % (training_time / 60.0))
-    record["training_seconds"] = training_time
+        # start the sampling chains from random test examples
+        n_test = test_set_x.get_value(borrow=True).shape[0]
+        test_idx = rng.randint(n_test - n_chains)
+        persistent_vis_chain = pytensor.shared(numpy.asarray(
+            numpy.asarray(test_set_x.get_value(borrow=True))[test_idx:test_idx + n_chains],
+            dtype=pytensor.config.floatX))
+        sample_fn = sampling_function(rbm, persistent_vis_chain, plot_every, mode=run.mode)
+        image_data = numpy.zeros(((side + 1) * n_samples + 1, (side + 1) * n_chains - 1), dtype="uint8")
+        for idx in range(n_samples):
+            # successive samples are too correlated: plot one every `plot_every` steps
+            vis_mf, _ = sample_fn()
+            print(" ... plotting sample ", idx)
+            image_data[(side + 1) * idx:(side + 1) * idx + side, :] = tile_raster_images(
+                X=numpy.asarray(vis_mf), img_shape=(side, side), tile_shape=(1, n_chains), tile_spacing=(1, 1))
+        save_image(image_data, run.path("samples.png"))
+    return run.record
 
-    # start the sampling chains from random test examples
-    n_test = test_set_x.get_value(borrow=True).shape[0]
-    test_idx = rng.randint(n_test - n_chains)
-    persistent_vis_chain = pytensor.shared(numpy.asarray(
-        numpy.asarray(test_set_x.get_value(borrow=True))[test_idx:test_idx + n_chains],
-        dtype=pytensor.config.floatX))
-    sample_fn = sampling_function(rbm, persistent_vis_chain, plot_every)
-    image_data = numpy.zeros(((side + 1) * n_samples + 1, (side + 1) * n_chains - 1), dtype="uint8")
-    for idx in range(n_samples):
-        # successive samples are too correlated: plot one every `plot_every` steps
-        vis_mf, _ = sample_fn()
-        print(" ... plotting sample ", idx)
-        image_data[(side + 1) * idx:(side + 1) * idx + side, :] = tile_raster_images(
-            X=numpy.asarray(vis_mf), img_shape=(side, side), tile_shape=(1, n_chains), tile_spacing=(1, 1))
-    save_image(image_data, os.path.join(output_folder, "samples.png"))
-    save_json(record, os.path.join(output_folder, "results.json"))
-    print(f"results in {output_folder}")
-    return record
+
+test_rbm.__test__ = False  # an entry function, not a test: pytest must not collect it

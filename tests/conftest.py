@@ -4,9 +4,8 @@ import gzip
 import pickle
 
 import numpy
+import pytensor
 import pytest
-
-from dltutorial.compile import settings
 
 SIDE = 8  # 8x8 "digits": 64 pixels, fast to train on
 
@@ -45,6 +44,12 @@ def write_idx_folder(folder, n_train=600, n_test=120, compress=True, side=SIDE):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    """Every test runs in its own empty folder: the run folders it makes (``runs/...``) land there."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def tiny_idx(tmp_path):
     """A folder with the four IDX files (gzipped): 500 train, 100 valid, 120 test images."""
@@ -72,5 +77,5 @@ def tiny_pickle(tmp_path):
 @pytest.fixture
 def float64():
     """Build and compile in float64 (tight comparisons)."""
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         yield

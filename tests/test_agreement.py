@@ -14,6 +14,7 @@ The conjugate-gradient costs are evaluations at the points fmin_cg chooses;
 its line searches amplify rounding differences, so they agree to 1e-6.
 """
 
+import json
 import tempfile
 
 import numpy
@@ -21,22 +22,25 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from dltutorial.compile import ModeError, available_modes, compile_function, settings
-from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.cA import cA
-from dltutorial.dA import dA, random_stream
+from dltutorial.convolutional_mlp import LeNet5
+from dltutorial.core.compile import compile_function
+from dltutorial.core.data import load_data
+from dltutorial.core.minibatches import minibatch_givens
+from dltutorial.core.modes import ModeError, available_modes
+from dltutorial.core.random_init import random_stream
+from dltutorial.core.steps import sgd_training_function
+from dltutorial.core.updates import adadelta
+from dltutorial.dA import dA
 from dltutorial.DBN import DBN
-from dltutorial.data import load_data
-from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.imdb import prepare_data, synthetic_data
+from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
 from dltutorial.lstm import SentimentLSTM
 from dltutorial.lstm_chars import lstm_chars
 from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
-from dltutorial.training import minibatch_givens, sgd_training_function
-from dltutorial.updates import adadelta
 
 from .conftest import write_idx_folder
 
@@ -50,63 +54,64 @@ def tiny16(tmp_path_factory):
     return str(write_idx_folder(tmp_path_factory.mktemp("agreement"), side=SIDE))
 
 
-def supervised(model_cost, dataset, lr=0.1):
+def supervised(model_cost, dataset, mode, lr=0.1):
     datasets = load_data(dataset)
     index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
     cost, params = model_cost(x, y)
-    train = sgd_training_function(index, BATCH, x, y, cost, params, lr, datasets[0])
+    train = sgd_training_function(index, BATCH, x, y, cost, params, lr, datasets[0], mode=mode)
     return [train(i) for i in range(STEPS)]
 
 
-def logistic_costs(dataset, noise):
+def logistic_costs(dataset, noise, mode):
     def model(x, y):
         m = LogisticRegression(x, SIDE * SIDE, 10)
         return m.negative_log_likelihood(y), m.params
-    return supervised(model, dataset, lr=0.13)
+    return supervised(model, dataset, mode, lr=0.13)
 
 
-def mlp_costs(dataset, noise):
+def mlp_costs(dataset, noise, mode):
     def model(x, y):
         m = MLP(numpy.random.RandomState(1234), x, SIDE * SIDE, 30, 10)
         return m.negative_log_likelihood(y) + 1e-4 * m.L2_sqr, m.params
-    return supervised(model, dataset, lr=0.01)
+    return supervised(model, dataset, mode, lr=0.01)
 
 
-def lenet_costs(dataset, noise):
+def lenet_costs(dataset, noise, mode):
     def model(x, y):
         m = LeNet5(numpy.random.RandomState(23455), x, BATCH, image_side=SIDE, nkerns=(3, 4), n_hidden=20)
         return m.negative_log_likelihood(y), m.params
-    return supervised(model, dataset)
+    return supervised(model, dataset, mode)
 
 
-def dA_costs(dataset, noise):
+def dA_costs(dataset, noise, mode):
     train_x = load_data(dataset)[0][0]
     index, x = pt.lscalar("index"), pt.matrix("x")
     rng = numpy.random.RandomState(123)
     da = dA(numpy_rng=rng, theano_rng=random_stream(rng.randint(2 ** 30)), input=x, n_visible=SIDE * SIDE,
             n_hidden=20)
     cost, updates = da.get_cost_updates(corruption_level=0.3 if noise else 0.0, learning_rate=0.1)
-    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)))
+    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)),
+                             mode=mode)
     return [train(i) for i in range(STEPS)]
 
 
-def SdA_costs(dataset, noise):
+def SdA_costs(dataset, noise, mode):
     datasets = load_data(dataset)
     sda = SdA(numpy.random.RandomState(89677), n_ins=SIDE * SIDE, hidden_layers_sizes=[20, 20], n_outs=10)
     costs = []
-    for fn in sda.pretraining_functions(datasets[0][0], batch_size=BATCH):
+    for fn in sda.pretraining_functions(datasets[0][0], batch_size=BATCH, mode=mode):
         costs += [fn(i, corruption=0.3 if noise else 0.0, lr=0.1) for i in range(STEPS // 2)]
-    train, _, _ = sda.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1)
+    train, _, _ = sda.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1, mode=mode)
     return costs + [train(i) for i in range(STEPS // 2)]
 
 
-def cg_costs(dataset, noise):
+def cg_costs(dataset, noise, mode):
     # an entry point compiles in its own floatX (default float32): pass the test's
-    return cg_optimization_mnist(n_epochs=3, mnist_pkl_gz=dataset, batch_size=BATCH,
-                                 floatX=pytensor.config.floatX)["costs"]
+    return cg_optimization_mnist(n_epochs=3, mnist_pkl_gz=dataset, batch_size=BATCH, output_folder=tempfile.mkdtemp(),
+                                 mode=mode, floatX=pytensor.config.floatX)["costs"]
 
 
-def rbm_costs(dataset, noise):
+def rbm_costs(dataset, noise, mode):
     """PCD-2 steps' pseudo-likelihood costs; without noise, the free energy of each minibatch."""
     train_x = load_data(dataset)[0][0]
     index, x = pt.lscalar("index"), pt.matrix("x")
@@ -115,48 +120,49 @@ def rbm_costs(dataset, noise):
               theano_rng=random_stream(rng.randint(2 ** 30)))
     givens = minibatch_givens(index, BATCH, (x, train_x))
     if not noise:
-        free_energy = compile_function([index], pt.mean(rbm.free_energy(x)), givens=givens)
+        free_energy = compile_function([index], pt.mean(rbm.free_energy(x)), givens=givens, mode=mode)
         return [free_energy(i) for i in range(STEPS)]
     chain = pytensor.shared(numpy.zeros((BATCH, 20), dtype=pytensor.config.floatX))
-    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=2)
-    train = compile_function([index], cost, updates=updates, givens=givens)
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=2, mode=mode)
+    train = compile_function([index], cost, updates=updates, givens=givens, mode=mode)
     return [train(i) for i in range(STEPS)]
 
 
-def DBN_costs(dataset, noise):
+def DBN_costs(dataset, noise, mode):
     """CD-1 pretraining costs of both layers, then finetuning costs (finetuning alone without noise)."""
     datasets = load_data(dataset)
     dbn = DBN(numpy.random.RandomState(123), n_ins=SIDE * SIDE, hidden_layers_sizes=[20, 20], n_outs=10)
     costs = []
     if noise:
-        for fn in dbn.pretraining_functions(datasets[0][0], batch_size=BATCH, k=1):
+        for fn in dbn.pretraining_functions(datasets[0][0], batch_size=BATCH, k=1, mode=mode):
             costs += [fn(i, lr=0.1) for i in range(STEPS // 2)]
-    train, _, _ = dbn.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1)
+    train, _, _ = dbn.build_finetune_functions(datasets, batch_size=BATCH, learning_rate=0.1, mode=mode)
     return costs + [train(i) for i in range(STEPS - len(costs))]
 
 
-def cA_costs(dataset, noise):
+def cA_costs(dataset, noise, mode):
     train_x = load_data(dataset)[0][0]
     index, x = pt.lscalar("index"), pt.matrix("x")
     ca = cA(numpy.random.RandomState(123), input=x, n_visible=SIDE * SIDE, n_hidden=20, n_batchsize=BATCH)
     cost, updates = ca.get_cost_updates(contraction_level=0.1, learning_rate=0.01)
-    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)))
+    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, BATCH, (x, train_x)),
+                             mode=mode)
     return [train(i) for i in range(STEPS)]
 
 
-def lstm_costs(dataset, noise):
+def lstm_costs(dataset, noise, mode):
     """Adadelta steps of the sentiment LSTM on generated reviews (dropout on with noise)."""
     (xs, ys), _, _ = synthetic_data(n_words=40, n_train=BATCH * STEPS, maxlen=12, rng=numpy.random.RandomState(1))
     x, mask, y = pt.matrix("x", dtype="int64"), pt.matrix("mask"), pt.vector("y", dtype="int64")
-    model = SentimentLSTM(numpy.random.RandomState(123), x, mask, 40, 8, 2, use_dropout=noise)
+    model = SentimentLSTM(numpy.random.RandomState(123), x, mask, 40, 8, 2, use_dropout=noise, mode=mode)
     model.use_noise.set_value(numpy.asarray(1.0, dtype=pytensor.config.floatX))
     cost = model.negative_log_likelihood(y)
-    train = compile_function([x, mask, y], cost, updates=adadelta(cost, model.params))
+    train = compile_function([x, mask, y], cost, updates=adadelta(cost, model.params), mode=mode)
     return [train(*prepare_data(xs[i:i + BATCH], ys[i:i + BATCH])) for i in range(0, len(xs), BATCH)]
 
 
-def lstm_chars_costs(dataset, noise):
-    return lstm_chars(iterations=STEPS, print_every=STEPS, output_folder=tempfile.mkdtemp(),
+def lstm_chars_costs(dataset, noise, mode):
+    return lstm_chars(iterations=STEPS, print_every=STEPS, output_folder=tempfile.mkdtemp(), mode=mode,
                       floatX=pytensor.config.floatX)["losses"]
 
 
@@ -167,8 +173,8 @@ JAX_CANNOT_TRACE = {"lstm"}
 
 
 def costs(tutorial, mode, floatX, dataset, noise):
-    with settings(mode=mode, floatX=floatX):
-        return numpy.asarray(TUTORIALS[tutorial](dataset, noise), dtype="float64")
+    with pytensor.config.change_flags(floatX=floatX):
+        return numpy.asarray(TUTORIALS[tutorial](dataset, noise, mode), dtype="float64")
 
 
 @pytest.mark.parametrize("floatX", ["float64", "float32"])
@@ -211,9 +217,12 @@ def entry_points(dataset, folder):
     from dltutorial.SdA import test_SdA
 
     return {
-        "logistic_sgd": lambda **k: sgd_optimization_mnist(n_epochs=1, dataset=dataset, batch_size=20, **k),
-        "logistic_cg": lambda **k: cg_optimization_mnist(n_epochs=1, mnist_pkl_gz=dataset, batch_size=50, **k),
-        "mlp": lambda **k: test_mlp(n_epochs=1, dataset=dataset, batch_size=20, n_hidden=20, **k),
+        "logistic_sgd": lambda **k: sgd_optimization_mnist(n_epochs=1, dataset=dataset, batch_size=20,
+                                                           output_folder=str(folder / "logistic_sgd"), **k),
+        "logistic_cg": lambda **k: cg_optimization_mnist(n_epochs=1, mnist_pkl_gz=dataset, batch_size=50,
+                                                         output_folder=str(folder / "logistic_cg"), **k),
+        "mlp": lambda **k: test_mlp(n_epochs=1, dataset=dataset, batch_size=20, n_hidden=20,
+                                    output_folder=str(folder / "mlp"), **k),
         "lenet5": lambda **k: evaluate_lenet5(n_epochs=1, dataset=dataset, nkerns=[3, 4], batch_size=50,
                                               output_folder=str(folder / "lenet5"), **k),
         "dA": lambda **k: test_dA(training_epochs=1, dataset=dataset, output_folder=str(folder / "dA"), **k),
@@ -226,32 +235,34 @@ def entry_points(dataset, folder):
         "cA": lambda **k: test_cA(training_epochs=1, dataset=dataset, batch_size=50, output_folder=str(folder / "cA"),
                                   **k),
         "lstm": lambda **k: train_lstm(dim_proj=8, max_epochs=1, n_words=40, maxlen=12, dataset="synthetic",
-                                       saveto=str(folder / "lstm.npz"), **k),
-        "lstm_chars": lambda **k: lstm_chars(iterations=300, output_folder=str(folder / "chars"), **k),
+                                       output_folder=str(folder / "lstm"), **k),
+        "lstm_chars": lambda **k: lstm_chars(iterations=300, output_folder=str(folder / "lstm_chars"), **k),
     }
 
 
 @pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
 @pytest.mark.parametrize("tutorial", list(TUTORIALS))
 def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # logistic_sgd saves best_model.pkl in the working folder
-    run = entry_points(tiny16, tmp_path)[tutorial]
+    monkeypatch.chdir(tmp_path)
+    run = entry_points(tiny16, tmp_path / "runs")[tutorial]
     if mode == "jax" and tutorial in JAX_CANNOT_TRACE:
         with pytest.raises(ModeError, match="jax backend cannot trace"):
             run(mode=mode, floatX="float64")
         return
     result = run(mode=mode, floatX="float64")
+    assert result["status"] == "done" and result["mode"] == mode and result["floatX"] == "float64"
+    assert json.loads((tmp_path / "runs" / tutorial / "results.json").read_text()) == json.loads(json.dumps(result))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]  # nothing else in the working folder
     if tutorial == "dA":  # reconstruction costs of the 0 % and 30 % corruption runs
-        figures = [r["epoch_costs"][-1] for r in result.values()]
+        figures = [r["epoch_costs"][-1] for r in result["training"]]
         assert len(figures) == 2 and all(numpy.isfinite(f) and f > 0 for f in figures)
     elif tutorial == "rbm":  # pseudo-log-likelihood: negative
         assert len(result["epoch_costs"]) == 1 and -1e4 < result["epoch_costs"][0] < 0
     elif tutorial == "lstm":  # (train, valid, test) errors of one epoch on the generated task
-        assert len(result) == 3 and all(0 <= e <= 1 for e in result)
+        assert all(0 <= result[e] <= 1 for e in ("train_err", "valid_err", "test_err"))
     elif tutorial == "lstm_chars":
         assert result["final_loss"] < result["losses"][0] and len(result["final_prediction"]) == 6
     elif tutorial == "cA":
         assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
     else:
-        test_error = result.test_score if hasattr(result, "test_score") else result["test_error"]
-        assert 0 <= test_error < 0.9  # a real evaluation on the test set, better than chance
+        assert 0 <= result["test_error"] < 0.9  # a real evaluation on the test set, better than chance

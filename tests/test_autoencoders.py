@@ -12,7 +12,7 @@ from dltutorial.autoencoder_tutorials import (adam_step, autoencoders_one_at_a_t
                                               linear_autoencoder_pca, sparse_autoencoder, stacked_autoencoder,
                                               training_phases, unsupervised_pretraining, variational_autoencoder)
 from dltutorial.autoencoders import Autoencoder, VariationalAutoencoder, kl_divergence
-from dltutorial.compile import compile_function
+from dltutorial.core.compile import compile_function
 from dltutorial.masking_noise import masking_noise_sae
 from dltutorial.mlp_adadelta import mlp_adadelta
 

@@ -2,7 +2,7 @@
 
 import json
 
-from dltutorial import bench
+from bench import run as bench
 
 
 def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):

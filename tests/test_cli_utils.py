@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +20,18 @@ def test_cli_runs_logistic_sgd_for_one_epoch(tiny_idx, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "epoch 1, minibatch 25/25, validation error" in done.stdout
     assert "The code run for 1 epochs" in done.stdout
-    assert (tmp_path / "best_model.pkl").exists()
+    [run_folder] = (tmp_path / "runs").iterdir()  # all output in one run folder, nothing else in the working folder
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["idx", "runs"]
+    assert (run_folder / "best_model.pkl").exists()
+    assert json.loads((run_folder / "results.json").read_text())["status"] == "done"
+
+
+def test_cli_predict_uses_the_newest_saved_model(tiny_idx, tmp_path):
+    assert run_cli("logistic_sgd", "--n-epochs", "1", "--batch-size", "20", "--data", str(tiny_idx),
+                   cwd=tmp_path).returncode == 0
+    done = run_cli("predict", "--n", "5", "--data", str(tiny_idx), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Predicted values for the first 5 examples in test set:" in done.stdout
 
 
 def test_cli_missing_data_is_one_line(tmp_path):
@@ -57,7 +69,7 @@ def test_tile_raster_images_four_channels():
 
 
 def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
-    from dltutorial.compile import use_one_blas_thread_by_default
+    from dltutorial.core.configure import use_one_blas_thread_by_default
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     use_one_blas_thread_by_default()

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy
 import pytest
 
-from dltutorial import data
-from dltutorial.data import DataError, fetch, load_data, load_mnist, read_idx
+from dltutorial.core import data
+from dltutorial.core.data import DataError, fetch, load_data, load_mnist, read_idx
 
 from .conftest import idx_bytes, write_idx_folder
 

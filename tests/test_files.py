@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from dltutorial.files import atomic_write, save_json
+from dltutorial.core.files import atomic_write, save_json
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):

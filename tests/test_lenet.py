@@ -9,10 +9,11 @@ import pytensor.tensor as pt
 import pytest
 from PIL import Image
 
-from dltutorial.compile import compile_function
+from dltutorial.core.compile import compile_function
 from dltutorial.convolutional_mlp import LeNet5, LeNetConvPoolLayer, evaluate_lenet5
-from dltutorial.data import load_data
-from dltutorial.training import minibatch_givens, sgd_training_function
+from dltutorial.core.data import load_data
+from dltutorial.core.minibatches import minibatch_givens
+from dltutorial.core.steps import sgd_training_function
 
 from .conftest import write_idx_folder
 
@@ -63,8 +64,8 @@ def test_evaluate_lenet5_runs_and_writes_results(tmp_path, capsys):
 
 def test_lenet_steps_match_a_hand_written_numpy_backprop(tmp_path, float64):
     """PyTensor's gradients of the whole network against the benchmark's numpy LeNet (im2col, col2im)."""
-    from dltutorial.bench import numpy_lenet
-    from dltutorial.data import load_mnist
+    from bench.references import numpy_lenet
+    from dltutorial.core.data import load_mnist
 
     folder = str(write_idx_folder(tmp_path / "idx", side=16))
     datasets = load_data(folder)

@@ -1,4 +1,5 @@
 import pickle
+from pathlib import Path
 
 import numpy
 import pytensor
@@ -6,6 +7,7 @@ import pytensor.tensor as pt
 import pytest
 from pytensor.gradient import verify_grad
 
+from dltutorial.core.runs import MissingRunFile
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
 from dltutorial import mlp
@@ -64,24 +66,32 @@ def test_mlp_attributes():
     assert model.L1.eval() > 0 and model.L2_sqr.eval() > 0
 
 
-def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, capsys):
     result = sgd_optimization_mnist(learning_rate=0.5, n_epochs=5, dataset=tiny_idx, batch_size=20)
-    assert result.test_score < 0.05
-    assert result.epoch_costs[-1] < result.epoch_costs[0]
+    assert result["test_error"] < 0.05
+    assert result["training"]["epoch_costs"][-1] < result["training"]["epoch_costs"][0]
     out = capsys.readouterr().out
     assert "epoch 1, minibatch 25/25, validation error" in out
     assert "Optimization complete with best validation score of" in out
-    with open(tmp_path / "best_model.pkl", "rb") as f:
+    run_folder = Path(result["folder"])
+    assert run_folder.parent == Path("runs") and run_folder.name.startswith("logistic_sgd-")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["idx", "runs"]  # nothing else in the working folder
+    with open(run_folder / "best_model.pkl", "rb") as f:
         assert isinstance(pickle.load(f), LogisticRegression)
-    predictions = predict(dataset=tiny_idx, n=10)
+    predictions = predict(dataset=tiny_idx, n=10)  # finds the newest run's best_model.pkl
     assert predictions.shape == (10,)
+
+
+def test_predict_without_a_saved_model_is_a_one_line_error(tiny_idx):
+    with pytest.raises(MissingRunFile, match=r"no runs/logistic_sgd-\*/best_model.pkl: run the logistic_sgd "
+                                             "tutorial first, or name the file"):
+        predict(dataset=tiny_idx)
 
 
 def test_logistic_cg_learns(tmp_path):
     # the tutorial's CG code uses minibatches of 600: make every set hold at least one
     folder = write_idx_folder(tmp_path / "idx", n_train=3600, n_test=600)
-    result = cg_optimization_mnist(n_epochs=10, mnist_pkl_gz=folder)
+    result = cg_optimization_mnist(n_epochs=10, mnist_pkl_gz=folder, output_folder=tmp_path / "run")
     assert 1 <= len(result["validation"]) <= 10
     # the test error is measured at the best validation score: it must exist and be low
     assert numpy.isfinite(result["best_validation_error"]) and result["test_error"] < 0.1
@@ -94,21 +104,21 @@ def test_minibatch_larger_than_data_is_an_error(tiny_idx):
 
 def test_mlp_learns(tiny_idx, capsys):
     result = mlp.test_mlp(learning_rate=0.1, n_epochs=4, dataset=tiny_idx, batch_size=20, n_hidden=30)
-    assert result.test_score < 0.1
+    assert result["test_error"] < 0.1
     assert "Optimization complete. Best validation score of" in capsys.readouterr().out
 
 
 def test_same_seed_same_result(tiny_idx):
     first = mlp.test_mlp(n_epochs=1, dataset=tiny_idx, n_hidden=10, floatX="float64")
     second = mlp.test_mlp(n_epochs=1, dataset=tiny_idx, n_hidden=10, floatX="float64")
-    assert first.epoch_costs == second.epoch_costs
+    assert first["training"]["epoch_costs"] == second["training"]["epoch_costs"]
+    assert first["folder"] != second["folder"]  # each run has its own folder
 
 
 def test_floatX_switch(tiny_idx):
-    from dltutorial.compile import settings
-    from dltutorial.data import load_data
+    from dltutorial.core.data import load_data
 
     for floatX in ("float32", "float64"):
-        with settings(floatX=floatX):
+        with pytensor.config.change_flags(floatX=floatX):
             assert load_data(tiny_idx)[0][0].dtype == floatX
             assert pytensor.config.floatX == floatX

@@ -1,24 +1,28 @@
 """Every installed compile mode gives the same training costs (float64)."""
 
 import numpy
+import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from dltutorial.compile import (ModeError, TutorialFunction, available_modes, check_mode, compile_function,
-                                settings)
-from dltutorial.data import load_data
+from dltutorial.core.compile import TutorialFunction, compile_function
+from dltutorial.core.data import load_data
+from dltutorial.core.minibatches import minibatch_givens
+from dltutorial.core.modes import ModeError, available_modes, check_float_type, check_mode
+from dltutorial.core.steps import sgd_training_function
 from dltutorial.mlp import MLP
-from dltutorial.training import minibatch_givens, sgd_training_function
+
+needs_jax = pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
 
 
 def mlp_costs(mode, dataset, steps=5):
     """The first ``steps`` minibatch costs of the MLP tutorial's training function."""
-    with settings(mode=mode, floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         datasets = load_data(dataset)
         index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
         model = MLP(numpy.random.RandomState(1234), x, 64, 20, 10)
         cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
-        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.1, datasets[0])
+        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.1, datasets[0], mode=mode)
         return [float(train(i)) for i in range(steps)]
 
 
@@ -30,19 +34,32 @@ def test_modes_agree_with_c(mode, tiny_idx):
 def test_unknown_mode_is_a_one_line_error():
     with pytest.raises(ModeError, match="unknown mode 'gpu': choose one of c, numba, jax"):
         check_mode("gpu")
-    with pytest.raises(ModeError, match="unknown floatX"):
-        with settings(floatX="float16"):
-            pass
+    with pytest.raises(ModeError, match="unknown floatX 'float16': choose float32 or float64"):
+        check_float_type("float16")
 
 
-@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+@pytest.mark.parametrize("mode", available_modes())
+def test_one_graph_compiles_in_every_mode(mode, tiny_idx):
+    """The mode is an argument of the compilation, not of graph building: one minibatch graph serves all.
+
+    JAX cannot trace a slice with a symbolic start; our jax mode takes the
+    minibatch by an index vector instead, and the values are the same.
+    """
+    with pytensor.config.change_flags(floatX="float64"):
+        (train_x, _), _, _ = load_data(tiny_idx)
+        index, x = pt.lscalar("index"), pt.matrix("x")
+        givens = minibatch_givens(index, 20, (x, train_x))
+    totals = compile_function([index], (x ** 2).sum(axis=1), givens=givens, mode=mode)
+    expected = (numpy.asarray(train_x.get_value())[40:60] ** 2).sum(axis=1)
+    numpy.testing.assert_allclose(totals(2), expected, rtol=1e-12)
+
+
+@needs_jax
 def test_a_graph_jax_cannot_trace_is_a_one_line_error():
-    """A slice with a symbolic start compiles, but JAX cannot trace it at the first call."""
-    import pytensor
-
-    with settings(mode="jax", floatX="float64"):
+    """A slice of symbolic length compiles, but JAX cannot trace it at the first call."""
+    with pytensor.config.change_flags(floatX="float64"):
         i = pt.lscalar("i")
-        fn = compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum())
+        fn = compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum(), mode="jax")
         with pytest.raises(ModeError, match=r"^the jax backend cannot trace this graph \(Slice entries .*\); "
                                             r"use --mode c or --mode numba$"):
             fn(3)
@@ -52,19 +69,17 @@ def test_a_graph_jax_cannot_trace_is_a_one_line_error():
 
 def test_the_same_graph_runs_in_numba():
     """The error's advice holds: numba slices with a symbolic start."""
-    import pytensor
-
-    with settings(mode="numba", floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         i = pt.lscalar("i")
-        assert compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum())(3) == 12.0
+        assert compile_function([i], pytensor.shared(numpy.arange(20.0))[i:2 * i].sum(), mode="numba")(3) == 12.0
 
 
-@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+@needs_jax
 def test_jax_sums_of_float32_stay_float32():
     """PyTensor accumulates float32 sums in float64; under JAX the result must come back float32."""
-    with settings(mode="jax", floatX="float32"):
+    with pytensor.config.change_flags(floatX="float32"):
         m = pt.matrix("m")
-        total, rows = compile_function([m], [m.sum(), m.sum(axis=0)])(numpy.ones((3, 2), dtype="float32"))
+        total, rows = compile_function([m], [m.sum(), m.sum(axis=0)], mode="jax")(numpy.ones((3, 2), dtype="float32"))
     assert total.dtype == rows.dtype == numpy.float32 and total == 6
 
 
@@ -111,22 +126,22 @@ def test_c_mode_runs_softmax_as_compiled_elementwise_ops(float64):
     assert float(fn(xs, ys)) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+@needs_jax
 def test_jax_functions_keep_the_data_set_on_the_device(tiny_idx):
     """After the first call the data set is a JAX array, so later calls do not copy it again."""
     import jax
 
-    with settings(mode="jax", floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         (train_x, train_y), _, _ = load_data(tiny_idx)
         index, x = pt.lscalar("index"), pt.matrix("x")
-        total = compile_function([index], x.sum(), givens=minibatch_givens(index, 20, (x, train_x)))
+        total = compile_function([index], x.sum(), givens=minibatch_givens(index, 20, (x, train_x)), mode="jax")
         first = total(1)
         assert isinstance(train_x.get_value(borrow=True), jax.Array)
         numpy.testing.assert_allclose(total(1), first)
         assert first == pytest.approx(numpy.asarray(train_x.get_value())[20:40].sum())
 
 
-@pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
+@needs_jax
 def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
     """PyTensor's JAX dispatch turns 64-bit types off when first imported under floatX=float32.
 
@@ -137,10 +152,11 @@ def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
     import sys
 
     program = (
-        "import numpy, pytensor.tensor as pt\n"
-        "from dltutorial.compile import compile_function, settings\n"
-        "with settings(mode='jax', floatX='float32'):\n"
-        "    v = pt.vector('v'); out = compile_function([v], v.astype('float64') + 1e-12)(numpy.ones(2, 'float32'))\n"
+        "import numpy, pytensor, pytensor.tensor as pt\n"
+        "from dltutorial.core.compile import compile_function\n"
+        "with pytensor.config.change_flags(floatX='float32'):\n"
+        "    v = pt.vector('v')\n"
+        "    out = compile_function([v], v.astype('float64') + 1e-12, mode='jax')(numpy.ones(2, 'float32'))\n"
         "print(out.dtype, repr(float(out[0] - 1)))\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)

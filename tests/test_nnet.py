@@ -7,8 +7,9 @@ import pytest
 import scipy.signal
 from pytensor.gradient import verify_grad
 
-from dltutorial.compile import MODES, available_modes, compile_function, get_mode, settings
-from dltutorial.nnet import conv2d, pool_2d
+from dltutorial.core.compile import compile_function
+from dltutorial.core.modes import available_modes, compile_mode
+from dltutorial.core.nnet import conv2d, pool_2d
 
 CONV_CASES = [  # (input shape, filter shape)
     ((2, 1, 7, 9), (3, 1, 3, 2)),
@@ -62,8 +63,7 @@ def test_conv2d_matches_scipy(mode, floatX):
             for flip in (True, False):
                 outputs.append(conv2d(x, w, border_mode=border_mode, filter_flip=flip))
                 wanted.append(reference_conv2d(images, filters, border_mode, flip))
-    with settings(mode, floatX):
-        got = compile_function(inputs, outputs)(*values)
+    got = compile_function(inputs, outputs, mode=mode)(*values)
     for g, want in zip(got, wanted):
         assert g.dtype == floatX and g.shape == want.shape
         numpy.testing.assert_allclose(g, want, rtol=tolerance(floatX), atol=tolerance(floatX))
@@ -89,8 +89,7 @@ def test_pool_2d_matches_numpy(mode, floatX):
             for pool_mode in ("max", "sum", "average_exc_pad"):
                 outputs.append(pool_2d(x, ws, ignore_border, mode=pool_mode))
                 wanted.append(reference_pool(images, ws, ignore_border, pool_mode))
-    with settings(mode, floatX):
-        got = compile_function([x], outputs)(images)
+    got = compile_function([x], outputs, mode=mode)(images)
     for g, want in zip(got, wanted):
         assert g.shape == want.shape
         numpy.testing.assert_allclose(g, want, rtol=tolerance(floatX), atol=tolerance(floatX))
@@ -113,7 +112,7 @@ def test_conv2d_and_pool_gradients(float64):
     def layer(x, w):
         return pt.tanh(pool_2d(conv2d(x, w, filter_shape=(4, 3, 3, 2)), (2, 2), ignore_border=True))
 
-    mode = MODES[get_mode()]()
+    mode = compile_mode()
     verify_grad(layer, [images, filters], rng=rng, mode=mode)
     verify_grad(lambda x: pool_2d(x, (2, 3), ignore_border=False, mode="average_exc_pad"), [images], rng=rng,
                 mode=mode)

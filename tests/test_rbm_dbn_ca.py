@@ -13,18 +13,18 @@ from dltutorial import DBN as dbn_tutorial
 from dltutorial import cA as ca_tutorial
 from dltutorial import rbm as rbm_tutorial
 from dltutorial.cA import cA
-from dltutorial.compile import compile_function, settings
-from dltutorial.data import load_data
-from dltutorial.dA import random_stream
+from dltutorial.core.compile import compile_function
+from dltutorial.core.data import load_data
+from dltutorial.core.random_init import random_stream
 from dltutorial.rbm import RBM
-from dltutorial.training import minibatch_givens
+from dltutorial.core.minibatches import minibatch_givens
 
 from .conftest import SIDE
 
 
 @pytest.fixture(autouse=True)
 def float64():
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         yield
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from dltutorial import reproduce
+from bench import reproduce
 
 from .conftest import write_idx_folder
 

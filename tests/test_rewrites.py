@@ -4,17 +4,17 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from pytensor.compile.mode import Mode
 from pytensor.tensor.blas import Dot22, Dot22Scalar, Gemm
 from pytensor.tensor.blas_c import CGemv, CGer
 from pytensor.tensor.elemwise import CAReduce
 
-from dltutorial.compile import MODES, compile_function, settings
-from dltutorial.data import load_data
+from dltutorial.core import modes
+from dltutorial.core.compile import compile_function
+from dltutorial.core.data import load_data
+from dltutorial.core.rewrites import SumOfSquares
+from dltutorial.core.steps import sgd_training_function
 from dltutorial.mlp import MLP
-from dltutorial.rewrites import SumOfSquares
 from dltutorial.SdA import SdA
-from dltutorial.training import sgd_training_function
 
 GEMM_OPS = (Dot22, Dot22Scalar, Gemm)
 
@@ -27,12 +27,12 @@ def op_types(fn):
 
 
 def sda_steps(dataset, floatX, batch_size):
-    """The SdA's first pretraining step and its finetuning step, compiled with the current ``c`` mode."""
-    with settings(mode="c", floatX=floatX):
+    """The SdA's first pretraining step and its finetuning step, compiled with the ``c`` mode."""
+    with pytensor.config.change_flags(floatX=floatX):
         datasets = load_data(dataset)
         sda = SdA(numpy.random.RandomState(89677), n_ins=64, hidden_layers_sizes=[30, 20], n_outs=10)
-        pretrain = sda.pretraining_functions(datasets[0][0], batch_size)[0]
-        finetune = sda.build_finetune_functions(datasets, batch_size, learning_rate=0.1)[0]
+        pretrain = sda.pretraining_functions(datasets[0][0], batch_size, mode="c")[0]
+        finetune = sda.build_finetune_functions(datasets, batch_size, learning_rate=0.1, mode="c")[0]
     return pretrain, finetune
 
 
@@ -52,11 +52,6 @@ def test_larger_batches_keep_their_matrix_products(tiny_idx):
     assert any(issubclass(op, GEMM_OPS) for op in ops) and CGer not in ops
 
 
-def unrewritten_c_mode():
-    """PyTensor's C mode with our draws but without our shape and C rewrites."""
-    return Mode(linker="cvm", optimizer="fast_run").including("dltutorial_random")
-
-
 @pytest.mark.parametrize("floatX, rtol", [("float32", 2e-5), ("float64", 1e-12)])
 @pytest.mark.parametrize("batch_size", [1, 5])
 def test_rewritten_steps_give_the_unrewritten_numbers(tiny_idx, monkeypatch, floatX, rtol, batch_size):
@@ -66,15 +61,15 @@ def test_rewritten_steps_give_the_unrewritten_numbers(tiny_idx, monkeypatch, flo
                 + [float(finetune(i)) for i in range(20)])
 
     rewritten = costs()
-    monkeypatch.setitem(MODES, "c", unrewritten_c_mode)
+    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     numpy.testing.assert_allclose(rewritten, costs(), rtol=rtol)
 
 
 @pytest.mark.parametrize("floatX", ["float32", "float64"])
 def test_sum_of_squares_is_the_float64_sum(floatX):
-    with settings(mode="c", floatX=floatX):
+    with pytensor.config.change_flags(floatX=floatX):
         m = pt.matrix("m")
-        fn = compile_function([m], [(m ** 2).sum(), (m.T ** 2).sum()])
+        fn = compile_function([m], [(m ** 2).sum(), (m.T ** 2).sum()], mode="c")
     assert SumOfSquares in op_types(fn)
     values = numpy.random.RandomState(0).normal(size=(301, 77)).astype(floatX)
     expected = numpy.sum(values.astype("float64") ** 2)
@@ -84,12 +79,12 @@ def test_sum_of_squares_is_the_float64_sum(floatX):
 
 
 def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
-    with settings(mode="c", floatX="float32"):
+    with pytensor.config.change_flags(floatX="float32"):
         datasets = load_data(tiny_idx)
         index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
         model = MLP(numpy.random.RandomState(1234), x, 64, 20, 10)
         cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
-        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.01, datasets[0])
+        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.01, datasets[0], mode="c")
     graph = train.fn.maker.fgraph
     assert sum(isinstance(node.op, SumOfSquares) for node in graph.apply_nodes) == 2
     assert not any(isinstance(node.op, CAReduce) and node.inputs[0] in (model.hiddenLayer.W, model.logRegressionLayer.W)

@@ -1,25 +1,25 @@
 """The dA and SdA tutorials on tiny data: learning, API, weight sharing, code caching, files."""
 
 import numpy
+import pytensor
 import pytest
 from PIL import Image
 
 from dltutorial import SdA as sda_module
 from dltutorial import dA as da_module
-from dltutorial.compile import settings
-from dltutorial.data import load_data
+from dltutorial.core.data import load_data
 from dltutorial.SdA import SdA
 
 
 def build(tiny_idx, floatX="float64", sizes=(20, 15)):
-    with settings(floatX=floatX):
+    with pytensor.config.change_flags(floatX=floatX):
         datasets = load_data(tiny_idx)
         sda = SdA(numpy.random.RandomState(89677), n_ins=64, hidden_layers_sizes=list(sizes), n_outs=10)
     return sda, datasets
 
 
 def pretrain_costs(sda, datasets, cache_codes, epochs=2, batch_size=10):
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         fns = sda.pretraining_functions(datasets[0][0], batch_size, cache_codes=cache_codes)
     costs = []
     for fn in fns:
@@ -47,7 +47,7 @@ def test_pretraining_functions_accept_positional_keyword_and_default_arguments(t
     for call in (lambda fn: fn(3), lambda fn: fn(3, 0.2, 0.1), lambda fn: fn(index=3, corruption=0.2, lr=0.1),
                  lambda fn: fn(3, lr=0.1)):
         sda, datasets = build(tiny_idx)
-        with settings(floatX="float64"):
+        with pytensor.config.change_flags(floatX="float64"):
             fns = sda.pretraining_functions(datasets[0][0], batch_size=10)
         results.append([float(call(fn)) for fn in fns])
     for other in results[1:]:
@@ -62,7 +62,7 @@ def test_dA_shares_weights_with_its_sigmoid_layer(tiny_idx):
     for layer, da in zip(sda.sigmoid_layers, sda.dA_layers):
         assert da.W is layer.W and da.b is layer.b
     before = sda.sigmoid_layers[0].W.get_value().copy()
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         sda.pretraining_functions(datasets[0][0], batch_size=10)[0](0)
     after = sda.sigmoid_layers[0].W.get_value()
     assert not numpy.allclose(before, after)
@@ -71,7 +71,7 @@ def test_dA_shares_weights_with_its_sigmoid_layer(tiny_idx):
 
 def test_finetuning_lowers_the_error(tiny_idx):
     sda, datasets = build(tiny_idx)
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         train_fn, valid_score, test_score = sda.build_finetune_functions(datasets, batch_size=10, learning_rate=0.1)
     before = numpy.mean(valid_score())
     for _ in range(5):
@@ -106,8 +106,9 @@ def test_same_seeds_give_identical_results(tiny_idx, tmp_path):
 def test_test_dA_writes_both_filter_images(tiny_idx, tmp_path, capsys):
     results = da_module.test_dA(training_epochs=2, dataset=tiny_idx, output_folder=str(tmp_path / "plots"))
     assert "Training epoch 1, cost " in capsys.readouterr().out
-    for name in ("filters_corruption_0.png", "filters_corruption_30.png"):
-        image = Image.open(tmp_path / "plots" / name)
+    assert [run["filters"] for run in results["training"]] == ["filters_corruption_0.png", "filters_corruption_30.png"]
+    for run in results["training"]:
+        image = Image.open(tmp_path / "plots" / run["filters"])
         assert image.size == (10 * 9 - 1, 10 * 9 - 1)  # 10x10 tiles of 8x8 (tiny data) with 1-pixel spacing
-        costs = results[name]["epoch_costs"]
+        costs = run["epoch_costs"]
         assert costs[-1] < costs[0]

@@ -1,4 +1,4 @@
-from dltutorial.training import early_stopping, pretrain_layers
+from dltutorial.core.training import early_stopping, train_epochs
 
 
 def scripted(errors):
@@ -35,18 +35,25 @@ def test_n_epochs_bounds_the_run():
     assert result.epochs == 2 and len(result.epoch_costs) == 2
 
 
-def test_pretrain_layers_calls_each_layer_with_its_arguments():
+def test_train_epochs_calls_the_step_with_its_arguments_and_logs_each_epoch():
     calls = []
     lines = []
 
-    def layer(k):
-        return lambda index, corruption: calls.append((k, index, corruption)) or float(k)
+    def step(index, corruption):
+        calls.append((index, corruption))
+        return float(index)
 
-    costs = pretrain_layers([layer(0), layer(1)], 3, 2, [{"corruption": 0.1}, {"corruption": 0.3}],
-                            log=lines.append)
-    assert costs == [[0.0, 0.0], [1.0, 1.0]]
-    assert calls[:3] == [(0, 0, 0.1), (0, 1, 0.1), (0, 2, 0.1)] and calls[-1] == (1, 2, 0.3)
-    assert lines[-1] == "Pre-training layer 1, epoch 1, cost 1.000000"
+    costs = train_epochs(step, 3, 2, kwargs={"corruption": 0.3}, layer=1, log=lines.append,
+                         line="Pre-training layer {layer}, epoch {epoch}, cost {cost:f}")
+    assert costs == [1.0, 1.0]  # the mean of the minibatches' costs 0, 1, 2
+    assert calls == [(0, 0.3), (1, 0.3), (2, 0.3)] * 2
+    assert lines == ["Pre-training layer 1, epoch 0, cost 1.000000", "Pre-training layer 1, epoch 1, cost 1.000000"]
+
+
+def test_train_epochs_averages_each_output_of_a_step_of_several():
+    costs = train_epochs(lambda index: [index, 2 * index], 4, 1, log=lambda line: None,
+                         line="epoch {epoch}: {cost[0]} {cost[1]}")
+    assert costs == [[1.5, 3.0]]
 
 
 def test_validation_frequency_is_half_the_patience_when_smaller_than_an_epoch():

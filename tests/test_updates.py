@@ -5,8 +5,8 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from dltutorial import updates as rules
-from dltutorial.compile import compile_function, settings
+from dltutorial.core import updates as rules
+from dltutorial.core.compile import compile_function
 
 TARGET = numpy.array([1.0, -2.0, 0.5])
 CURVATURE = numpy.array([1.0, 4.0, 0.25])  # an ill-conditioned bowl
@@ -32,7 +32,7 @@ SETTINGS = [
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("rule, hyper, steps", SETTINGS, ids=[s[0].__name__ for s in SETTINGS])
 def test_each_rule_reaches_the_minimum_of_a_quadratic(rule, hyper, steps, dtype):
-    with settings(floatX=dtype):
+    with pytensor.config.change_flags(floatX=dtype):
         p, cost = quadratic(dtype)
         step = compile_function([], cost, updates=rule(cost, [p], **hyper))
         first = float(step())
@@ -45,7 +45,7 @@ def test_each_rule_reaches_the_minimum_of_a_quadratic(rule, hyper, steps, dtype)
 
 def test_adam_first_three_steps_match_a_hand_computation():
     lr, beta1, beta2, eps = 0.1, 0.9, 0.999, 1e-8
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         p, cost = quadratic("float64")
         step = compile_function([], cost, updates=rules.adam(cost, [p], lr=lr, beta1=beta1, beta2=beta2, epsilon=eps))
         expected, m, v = numpy.zeros(3), numpy.zeros(3), numpy.zeros(3)
@@ -61,7 +61,7 @@ def test_adam_first_three_steps_match_a_hand_computation():
 
 def test_adam_first_step_is_lr_in_every_coordinate():
     """Whatever the size of each coordinate's gradient, Adam's first step is lr."""
-    with settings(floatX="float64"):
+    with pytensor.config.change_flags(floatX="float64"):
         p, cost = quadratic("float64")
         compile_function([], cost, updates=rules.adam(cost, [p], lr=0.1))()
     numpy.testing.assert_allclose(numpy.abs(p.get_value()), 0.1, rtol=1e-6)  # eps: 1e-8 / |g|

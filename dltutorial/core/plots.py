@@ -1,14 +1,16 @@
-"""Pictures the tutorials write: filter tiles, learning curves and scatter plots (PNG files)."""
+"""Pictures the tutorials write: filter tiles, learning curves and scatter plots (PNG files).
 
-import matplotlib
+Figures are drawn on ``matplotlib.figure.Figure`` objects, which need no
+display and no pyplot: importing this module leaves matplotlib's backend as
+the user has it (a notebook's inline plots keep working).
+"""
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy
+from matplotlib.figure import Figure
+from PIL import Image
 
-from .files import atomic_write  # noqa: E402
-from .utils import tile_raster_images  # noqa: E402
+from ..utils import tile_raster_images
+from .files import atomic_write
 
 
 def save_filters(W, path, img_shape=None, tile_shape=(10, 10), tile_spacing=(1, 1), scale=1):
@@ -35,7 +37,8 @@ def save_image(pixels, path, scale=1):
 
 def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):
     """Plot named curves ``{label: (xs, ys)}`` into one PNG."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     for label, (xs, ys) in curves.items():
         ax.plot(xs, ys, marker=".", label=label)
     ax.set_xlabel(xlabel)
@@ -47,12 +50,12 @@ def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):
     fig.tight_layout()
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
 
 
 def save_scatter(panels, path):
     """One scatter plot per named (n, 2) array ``{title: points}``, side by side, into one PNG."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)
+    fig = Figure(figsize=(4 * len(panels), 4))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (title, points) in zip(axes[0], panels.items()):
         ax.scatter(points[:, 0], points[:, 1], s=8)
         ax.set_title(title)
@@ -61,4 +64,3 @@ def save_scatter(panels, path):
     fig.tight_layout()
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)

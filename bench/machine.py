@@ -28,7 +28,7 @@ def blas_libraries():
     """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
 
     numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
-    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.compile`).
+    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.core.compile`).
     """
     return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
              "kernel": info.get("architecture"), "threads": info["num_threads"]}

@@ -1,8 +1,9 @@
 """Graph rewrites that our compile modes add to PyTensor's ``fast_run``.
 
 Each rewrite is registered in PyTensor's rewrite database under one of our
-tags, which only the modes of :mod:`dltutorial.compile` include: importing
-this module changes nothing for other PyTensor code.
+tags, which only the modes of :mod:`dltutorial.core.modes` include.  Nothing is
+registered at import: :func:`register_rewrites` does it, called by
+:func:`dltutorial.core.configure.configure_pytensor`.
 
 =====================  =================  ===================================================
 tag                    modes              what it does
@@ -13,9 +14,12 @@ tag                    modes              what it does
                                           batch size 1; sums of squares in a vectorised loop;
                                           softmax inlined; vector maths split from fused loops
 ``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``
-``dltutorial_jax``     jax                sums cast back to their output dtype
+``dltutorial_jax``     jax                sums cast back to their output dtype; minibatch
+                                          slices taken by index vectors JAX can trace
 =====================  =================  ===================================================
 """
+
+import functools
 
 import numpy
 import pytensor.scalar as ps
@@ -34,7 +38,9 @@ from pytensor.tensor.rewriting.blas import local_dot22_to_ger_or_gemv, local_gem
 from pytensor.tensor.rewriting.blas_c import use_c_gemv, use_c_ger
 from pytensor.tensor.rewriting.elemwise import local_dimshuffle_lift
 from pytensor.tensor.rewriting.ofg import inline_ofg_node
+from pytensor.tensor.shape import SpecifyShape
 from pytensor.tensor.special import LogSoftmax, Softmax
+from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneTypeT
 
@@ -46,7 +52,7 @@ def refine_static_shape(fgraph, node):
     PyTensor computes an output's static shape when the node is built, and
     does not update it when rewrites later make an input more precise.  The
     tutorials' minibatch (``train_set_x[index: index + 1]``, given the
-    static shape ``(1, n)`` by :func:`~dltutorial.training.rows`) reaches
+    static shape ``(1, n)`` by :func:`~dltutorial.core.training.rows`) reaches
     the corruption mask, the hidden layer and the gradients only through
     nodes built with unknown shapes (the mask's size is ``input.shape``,
     constant only after shape rewrites).  Rebuilt, a batch of one is a
@@ -65,18 +71,6 @@ def refine_static_shape(fgraph, node):
     if not all(old.type.is_super(new.type) for old, new in pairs):
         return None
     return rebuilt.outputs
-
-
-# after specialize (position 2), whose rewrites (shape folding, our binomial) build the nodes to refine
-optdb.register("dltutorial_refine_static_shape", in2out(refine_static_shape, ignore_newtrees=True),
-               "dltutorial_shapes", position=2.05)
-
-# PyTensor's own BLAS-2 rewrites run at position 1.7 (BlasOpt), before the shapes above are known;
-# run them again, then give the new Gemv/Ger nodes their C implementations (as BlasOpt does at 1.7).
-optdb.register("dltutorial_blas2", EquilibriumGraphRewriter(
-    [local_gemm_to_gemv, local_gemm_to_ger, local_dot22_to_ger_or_gemv, local_dimshuffle_lift],
-    max_use_ratio=5, ignore_newtrees=False), "dltutorial_c", position=2.06)
-optdb.register("dltutorial_c_blas2", dfs_rewriter(use_c_ger, use_c_gemv), "dltutorial_c", position=2.07)
 
 
 class SumOfSquares(COp):
@@ -148,9 +142,6 @@ def sum_of_squares(fgraph, node):
     return [SumOfSquares(node.outputs[0].dtype)(x)]
 
 
-optdb["specialize"].register("dltutorial_sum_of_squares", sum_of_squares, "dltutorial_c")
-
-
 @node_rewriter([Softmax, LogSoftmax])
 def inline_softmax(fgraph, node):
     """Replace a Softmax/LogSoftmax node by its inner graph of C-compiled elementwise ops.
@@ -161,8 +152,6 @@ def inline_softmax(fgraph, node):
     """
     return inline_ofg_node(node)
 
-
-optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
 
 # elementwise functions that gcc vectorises through libmvec in a contiguous one-input loop
 VECTOR_MATH_OPS = (ps.Tanh, ps.Exp, ps.Log, ps.Log1p, ps_math.Sigmoid)
@@ -188,11 +177,6 @@ def split_vector_math_from_fusion(fgraph, node):
     return [Elemwise(last.op)(before)]
 
 
-# after elementwise fusion (position 49), which would fuse the two parts back
-optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
-               position=49.05)
-
-
 @node_rewriter([BinomialRV])
 def binomial_one_as_uniform_below_p(fgraph, node):
     """Draw ``binomial(n=1, p)`` (the dA's masking noise, the RBM's samples) as ``uniform() < p``.
@@ -215,12 +199,6 @@ def binomial_one_as_uniform_below_p(fgraph, node):
     return [next_rng, pt.cast(pt.lt(draws, p), node.outputs[1].dtype)]
 
 
-# every mode includes "dltutorial_random"; the tag "jax" also reaches a scan's inner graph under
-# JAX, which PyTensor rewrites with its own query
-optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
-                             "dltutorial_random", "jax")
-
-
 @node_rewriter([CAReduce])
 def careduce_then_cast(fgraph, node):
     """Give JAX a sum accumulated in ``acc_dtype`` and an explicit cast to the output dtype.
@@ -237,6 +215,59 @@ def careduce_then_cast(fgraph, node):
     return [pt.cast(node.op.clone(dtype=acc_dtype)(*node.inputs), out_dtype)]
 
 
-# after fusion, so that no later rewrite folds the cast back into the sum's dtype
-optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
-               position=49.2)
+@node_rewriter([SpecifyShape])
+def minibatch_slice_as_take(fgraph, node):
+    """Take a minibatch of static length by an index vector: ``x[start: start + n]`` -> ``x[start + arange(n)]``.
+
+    :func:`~dltutorial.core.training.rows` slices a minibatch with a symbolic
+    start and gives it a static row count; JAX cannot trace a slice whose
+    start is symbolic, but takes rows by an index vector of static length.
+    The C and Numba backends keep the slice (a view, no copy).
+    """
+    sliced, *shape = node.inputs
+    if sliced.owner is None or not isinstance(sliced.owner.op, Subtensor):
+        return None
+    indices = indices_from_subtensor(sliced.owner.inputs[1:], sliced.owner.op.idx_list)
+    first = indices[0]
+    if len(indices) != 1 or not isinstance(first, slice) or first.step is not None or first.start is None:
+        return None
+    try:
+        count = int(pt.get_underlying_scalar_constant_value(shape[0]))
+    except NotScalarConstantError:
+        return None
+    start = pt.as_tensor_variable(first.start)
+    return [pt.specify_shape(sliced.owner.inputs[0][start + pt.arange(count)], shape)]
+
+
+@functools.cache
+def register_rewrites():
+    """Register the rewrites above in PyTensor's rewrite database, once per process.
+
+    Each carries one of our tags, which only our compile modes include
+    (:mod:`dltutorial.core.modes`), so registering them changes nothing for other
+    PyTensor code.  Called by :func:`dltutorial.core.configure.configure_pytensor`.
+    """
+    # after specialize (position 2), whose rewrites (shape folding, our binomial) build the nodes to refine
+    optdb.register("dltutorial_refine_static_shape", in2out(refine_static_shape, ignore_newtrees=True),
+                   "dltutorial_shapes", position=2.05)
+    # PyTensor's own BLAS-2 rewrites run at position 1.7 (BlasOpt), before the shapes above are known;
+    # run them again, then give the new Gemv/Ger nodes their C implementations (as BlasOpt does at 1.7).
+    optdb.register("dltutorial_blas2", EquilibriumGraphRewriter(
+        [local_gemm_to_gemv, local_gemm_to_ger, local_dot22_to_ger_or_gemv, local_dimshuffle_lift],
+        max_use_ratio=5, ignore_newtrees=False), "dltutorial_c", position=2.06)
+    optdb.register("dltutorial_c_blas2", dfs_rewriter(use_c_ger, use_c_gemv), "dltutorial_c", position=2.07)
+    optdb["specialize"].register("dltutorial_sum_of_squares", sum_of_squares, "dltutorial_c")
+    optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
+    # after elementwise fusion (position 49), which would fuse the two parts back
+    optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
+                   position=49.05)
+    # every mode includes "dltutorial_random"; the tag "jax" also reaches a scan's inner graph under
+    # JAX, which PyTensor rewrites with its own query
+    optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
+                                 "dltutorial_random", "jax")
+    # after fusion, so that no later rewrite folds the cast back into the sum's dtype
+    optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
+                   position=49.2)
+    # before canonicalize (position 1), which may drop the shape check the rewrite reads the row count from
+    optdb.register("dltutorial_minibatch_slice_as_take", in2out(minibatch_slice_as_take), "dltutorial_jax",
+                   position=0.9)

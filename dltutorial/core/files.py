@@ -11,7 +11,6 @@ import json
 import os
 import pickle
 import tempfile
-import time
 from pathlib import Path
 
 
@@ -52,15 +51,3 @@ def save_json(obj, path):
     with atomic_write(path, "w") as f:
         json.dump(obj, f, indent=2, default=float)
         f.write("\n")
-
-
-def make_run_folder(tutorial, base="runs"):
-    """Create and return ``runs/<tutorial>-<timestamp>/`` for a run's outputs."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = Path(base) / f"{tutorial}-{stamp}"
-    suffix = 1
-    while folder.exists():
-        suffix += 1
-        folder = Path(base) / f"{tutorial}-{stamp}-{suffix}"
-    folder.mkdir(parents=True)
-    return folder

@@ -12,7 +12,7 @@
 A name that is not a path is looked up in the current folder, then in
 ``$DLTUTORIAL_DATA``, then in the project's ``data/`` folder; when
 ``mnist.pkl.gz`` is asked for and a folder holds the IDX files instead,
-those are used.  ``python -m dltutorial.data fetch`` downloads the IDX files
+those are used.  ``python -m dltutorial.core.data fetch`` downloads the IDX files
 from the public mirrors, checking each file's md5.
 
 Every problem with a data file raises :class:`DataError` with one line that
@@ -51,7 +51,7 @@ MIRRORS = (
     "http://yann.lecun.com/exdb/mnist/",
 )
 N_TRAIN = 50000  # the tutorial's training set: the first 50,000 training images
-HOW_TO_GET = "run `make data` (or python -m dltutorial.data fetch), pass --data PATH, or set DLTUTORIAL_DATA"
+HOW_TO_GET = "run `make data` (or python -m dltutorial.core.data fetch), pass --data PATH, or set DLTUTORIAL_DATA"
 
 _IDX_DTYPES = {0x08: numpy.uint8, 0x09: numpy.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -247,7 +247,7 @@ def fetch(dest=DATA_DIR, mirrors=MIRRORS, checksums=MNIST_MD5, timeout=60):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m dltutorial.data", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m dltutorial.core.data", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     get = sub.add_parser("fetch", help="download the MNIST IDX files, verifying their md5")
     get.add_argument("--dest", default=str(DATA_DIR), help="folder to write into (default: %(default)s)")

@@ -1,8 +1,8 @@
 """``make reproduce``: run every tutorial with its published settings on MNIST, then write REPRODUCTION.md.
 
-Each tutorial runs in its own folder ``runs/<tutorial>-<time>/`` (its log,
-results and figures go there) under :func:`~dltutorial.training.checkpointing`:
-an interrupted run (Ctrl-C, a lost machine) resumes after its last finished
+Each tutorial runs with its own folder ``runs/<tutorial>-<time>/`` as its
+``output_folder`` (its log, results, figures and checkpoints go there): an
+interrupted run (Ctrl-C, a lost machine) resumes after its last finished
 epoch when ``make reproduce`` is run again.  ``--quick`` (``make reproduce
 QUICK=1``) cuts the epochs so that everything finishes in under 10 minutes
 on a 2-core machine (7.6 min here); its figures show the pipeline works, not
@@ -23,22 +23,24 @@ from pathlib import Path
 
 import pytensor
 
-from .compile import DEFAULT_MODE, FLOAT_TYPES, MODES, ModeError, use_one_blas_thread_by_default
-from .convolutional_mlp import evaluate_lenet5
-from .cA import test_cA
-from .dA import test_dA
-from .data import DataError
-from .DBN import test_DBN
-from .files import atomic_write, make_run_folder, save_json
+from dltutorial.core.checkpoints import CheckpointError
+from dltutorial.core.configure import use_one_blas_thread_by_default
+from dltutorial.core.modes import FLOAT_TYPES, MODE_NAMES, ModeError, default_mode
+from dltutorial.convolutional_mlp import evaluate_lenet5
+from dltutorial.cA import test_cA
+from dltutorial.dA import test_dA
+from dltutorial.core.data import DataError
+from dltutorial.DBN import test_DBN
+from dltutorial.core.files import atomic_write, save_json
+from dltutorial.core.runs import new_run_folder
 from .machine import c_blas, cpu_model
-from .logistic_cg import cg_optimization_mnist
-from .logistic_sgd import sgd_optimization_mnist
-from .lstm_chars import lstm_chars
-from .masking_noise import masking_noise_sae
-from .mlp import test_mlp
-from .rbm import test_rbm
-from .SdA import test_SdA
-from .training import checkpointing
+from dltutorial.logistic_cg import cg_optimization_mnist
+from dltutorial.logistic_sgd import sgd_optimization_mnist
+from dltutorial.lstm_chars import lstm_chars
+from dltutorial.masking_noise import masking_noise_sae
+from dltutorial.mlp import test_mlp
+from dltutorial.rbm import test_rbm
+from dltutorial.SdA import test_SdA
 
 PROJECT = Path(__file__).resolve().parent.parent
 DOCS = "http://deeplearning.net/tutorial/"  # the tutorial's pages; their sources are lisa-lab/DeepLearningTutorials doc/
@@ -48,11 +50,9 @@ def percent(value):
     return "%.2f %%" % (100 * value)
 
 
-def valid_test(result):
-    """'valid / test' of an early-stopping result (a TrainingResult or a results record)."""
-    if hasattr(result, "best_validation_loss"):
-        return f"{percent(result.best_validation_loss)} / {percent(result.test_score)}"
-    return f"{percent(result['best_validation_error'])} / {percent(result['test_error'])}"
+def valid_test(record):
+    """'valid / test' of an early-stopping run's record."""
+    return f"{percent(record['best_validation_error'])} / {percent(record['test_error'])}"
 
 
 def costs_first_last(costs):
@@ -70,14 +70,14 @@ class Reproduction:
     published: str  # the figures its page reports
     published_time: str  # with the hardware
     source: str  # where they are reported
-    ours: object  # ours(result) -> the figures we got, in the published figures' form
-    seconds: object  # seconds(result) -> our training time
+    ours: object  # ours(record) -> the figures we got, in the published figures' form
+    seconds: object  # seconds(record) -> our training time
     dataset_keyword: str = "dataset"
     figures: list = field(default_factory=list)  # PNG names the run writes
 
 
-def _early_stopping_seconds(result):
-    return result.seconds if hasattr(result, "seconds") else result["training"]["seconds"]
+def _early_stopping_seconds(record):
+    return record["training"]["seconds"]
 
 
 REPRODUCTIONS = [
@@ -85,52 +85,52 @@ REPRODUCTIONS = [
                  "7.50 % / 7.49 % (74 epochs)", "1.94 epochs/s (38 s), Core 2 Duo E8400 3.00 GHz",
                  "logreg.txt, 'Putting it all together'", valid_test, _early_stopping_seconds),
     Reproduction("logistic_cg", cg_optimization_mnist, {}, {"n_epochs": 5}, "not reported", "not reported",
-                 "logreg.txt (footnote: logistic_cg.py)", valid_test, lambda r: r["seconds"],
+                 "logreg.txt (footnote: logistic_cg.py)", valid_test, lambda r: r["training_seconds"],
                  dataset_keyword="mnist_pkl_gz"),
     Reproduction("mlp", test_mlp, {}, {"n_epochs": 2}, "1.69 % / 1.65 % (828 epochs)",
                  "97.34 min, Core i7-2600K 3.40 GHz", "mlp.txt, 'Putting it all together'", valid_test,
                  _early_stopping_seconds),
-    Reproduction("lenet5", evaluate_lenet5, {"output_folder": "."}, {"n_epochs": 2, "output_folder": "."},
+    Reproduction("lenet5", evaluate_lenet5, {}, {"n_epochs": 2},
                  "0.91 % / 0.92 % (best at iteration 17800)", "380.28 min, Core i7-2600K 3.40 GHz",
                  "lenet.txt, 'Running the Code'", valid_test, _early_stopping_seconds,
                  figures=["filters_layer0.png", "validation_curve.png"]),
-    Reproduction("dA", test_dA, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+    Reproduction("dA", test_dA, {}, {"training_epochs": 1},
                  "filter images only", "not reported", "dA.txt, 'Running the Code'",
                  lambda r: "final cost " + ", ".join("%.2f (corruption %g)" % (v["epoch_costs"][-1], v["corruption"])
-                                                     for v in r.values()),
-                 lambda r: sum(v["seconds"] for v in r.values()),
+                                                     for v in r["training"]),
+                 lambda r: sum(v["seconds"] for v in r["training"]),
                  figures=["filters_corruption_0.png", "filters_corruption_30.png"]),
-    Reproduction("SdA", test_SdA, {"output_folder": "."},
-                 {"pretraining_epochs": 1, "training_epochs": 2, "output_folder": "."},
+    Reproduction("SdA", test_SdA, {},
+                 {"pretraining_epochs": 1, "training_epochs": 2},
                  "1.39 % / 1.3 %", "pretraining 585.01 min, finetuning 444.2 min (36 epochs), Xeon E5430 "
                  "2.66 GHz, 1-thread GotoBLAS", "SdA.txt, 'Running the Code'", valid_test,
                  lambda r: r["pretraining_seconds"] + r["finetuning"]["seconds"],
                  figures=["filters_layer0.png", "finetuning_curves.png"]),
-    Reproduction("rbm", test_rbm, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+    Reproduction("rbm", test_rbm, {}, {"training_epochs": 1},
                  "PLL cost -90.65, -81.24, -74.91 ... -62.76", "122.47 min, Xeon E5430 2.66 GHz, 1 thread",
                  "rbm.txt, 'Results'", lambda r: "PLL cost " + costs_first_last(r["epoch_costs"]),
                  lambda r: r["training_seconds"], figures=["samples.png", "filters_at_epoch_0.png"]),
-    Reproduction("DBN", test_DBN, {"output_folder": "."},
-                 {"pretraining_epochs": 1, "training_epochs": 2, "output_folder": "."},
+    Reproduction("DBN", test_DBN, {},
+                 {"pretraining_epochs": 1, "training_epochs": 2},
                  "1.27 % / 1.34 % (46 finetuning epochs)", "pretraining 615 min, finetuning 101 min, "
                  "Xeon X5560 2.80 GHz, 4-thread MKL", "DBN.txt, 'Results'", valid_test,
                  lambda r: r["pretraining_seconds"] + r["finetuning"]["seconds"],
                  figures=["filters_layer0.png", "finetuning_curves.png"]),
-    Reproduction("cA", test_cA, {"output_folder": "."}, {"training_epochs": 1, "output_folder": "."},
+    Reproduction("cA", test_cA, {}, {"training_epochs": 1},
                  "filter image only", "not reported", "cA.py (no page)",
                  lambda r: "reconstruction cost %.2f, Jacobian norm %.3f" % (r["reconstruction_costs"][-1],
                                                                             r["jacobian_norms"][-1]),
                  lambda r: r["training_seconds"], figures=["cae_filters.png"]),
-    Reproduction("masking_noise_sae", masking_noise_sae, {"output_folder": "."},
-                 {"seeds": (0,), "output_folder": "."},
+    Reproduction("masking_noise_sae", masking_noise_sae, {},
+                 {"seeds": (0,)},
                  "test error 9.33 % (masking 0) / 8.26 % (masking 0.5)", "not reported (DeepLearnToolbox, MATLAB)",
                  "reference text 001", lambda r: "median test error " + " / ".join(
                      "%s (masking %g)" % (percent(x["median_test_error"]), x["masking_fraction"]) for x in r["results"]),
                  lambda r: r["seconds"]),
-    Reproduction("lstm_chars", lstm_chars, {"output_folder": "."}, {"output_folder": "."},
+    Reproduction("lstm_chars", lstm_chars, {}, {},
                  "predicts 'ihello' (2000 Adam steps)", "not reported", "reference text 003",
                  lambda r: "predicts %r, loss %.2g" % (r["final_prediction"], r["final_loss"]),
-                 lambda r: r["seconds"], dataset_keyword="", figures=["loss.png"]),
+                 lambda r: r["training_seconds"], dataset_keyword="", figures=["loss.png"]),
 ]
 
 
@@ -174,7 +174,7 @@ def run_one(reproduction, dataset, quick, mode, floatX, runs):
     """Run (or resume) one tutorial in its run folder; record what it found in ``reproduce.json``."""
     folder = unfinished_run(reproduction.name, quick, runs)
     resumed = folder is not None
-    folder = folder or make_run_folder(reproduction.name, base=runs)
+    folder = folder or new_run_folder(reproduction.name, base=runs)
     info = {"tutorial": reproduction.name, "quick": quick, "status": "running", "mode": mode, "floatX": floatX,
             "machine": machine(), "pytensor": pytensor.__version__, "started": time.strftime("%Y-%m-%d %H:%M")}
     if resumed:
@@ -184,16 +184,11 @@ def run_one(reproduction, dataset, quick, mode, floatX, runs):
     if reproduction.dataset_keyword:
         kwargs[reproduction.dataset_keyword] = str(Path(dataset).resolve())
     print(f"=== {reproduction.name}: {'resuming' if resumed else 'running'} in {folder}", flush=True)
-    cwd = Path.cwd()
     with open(folder / "log.txt", "a") as log, contextlib.redirect_stdout(Tee(sys.stdout, log)), \
-            contextlib.redirect_stderr(Tee(sys.stderr, log)), checkpointing(folder / "checkpoints"):
-        os.chdir(folder)
-        try:
-            result = reproduction.run(**kwargs, mode=mode, floatX=floatX)
-        finally:
-            os.chdir(cwd)
-    info.update(status="done", finished=time.strftime("%Y-%m-%d %H:%M"), ours=reproduction.ours(result),
-                seconds=float(reproduction.seconds(result)))
+            contextlib.redirect_stderr(Tee(sys.stderr, log)):
+        record = reproduction.run(**kwargs, output_folder=folder, mode=mode, floatX=floatX)
+    info.update(status="done", finished=time.strftime("%Y-%m-%d %H:%M"), ours=reproduction.ours(record),
+                seconds=float(reproduction.seconds(record)))
     save_json(info, folder / "reproduce.json")
     shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # done: the results are what counts now
     return info
@@ -213,7 +208,7 @@ def adopt(folder):
                  f"({', '.join(r.name for r in REPRODUCTIONS)}): no results.json")
     record = json.loads((folder / "results.json").read_text())
     modified = time.strftime("%Y-%m-%d %H:%M", time.localtime((folder / "results.json").stat().st_mtime))
-    info = {"tutorial": name, "quick": False, "status": "done", "mode": record.get("mode", DEFAULT_MODE),
+    info = {"tutorial": name, "quick": False, "status": "done", "mode": record.get("mode", default_mode()),
             "floatX": record.get("floatX", "float32"), "machine": machine(), "pytensor": pytensor.__version__,
             "finished": modified, "ours": reproduction.ours(record), "seconds": float(reproduction.seconds(record)),
             "adopted": True}
@@ -259,7 +254,7 @@ def write_report(runs, path=PROJECT / "REPRODUCTION.md"):
     path = Path(path)
     figures_dir = path.parent / "reproduction"
     lines = ["# Reproduction of the published figures", "",
-             "Generated by `make reproduce` (`python -m dltutorial.reproduce`) from the newest finished run of each",
+             "Generated by `make reproduce` (`python -m bench.reproduce`) from the newest finished run of each",
              "tutorial in `runs/`; do not edit by hand. Errors are validation / test error rates. Published",
              f"figures are those of the tutorial's own pages ({DOCS}, sources in",
              "lisa-lab/DeepLearningTutorials `doc/*.txt`) or of the reference texts in `../shared/reference/`.",
@@ -298,7 +293,7 @@ def write_report(runs, path=PROJECT / "REPRODUCTION.md"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m dltutorial.reproduce", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.reproduce", description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=os.environ.get("DLTUTORIAL_DATA") or "mnist.pkl.gz",
                         help="MNIST (default: $DLTUTORIAL_DATA)")
     parser.add_argument("--quick", action="store_true", help="fewer epochs: under 10 minutes in all")
@@ -307,7 +302,7 @@ def main(argv=None):
     parser.add_argument("--adopt", nargs="+", metavar="RUN_FOLDER", default=[],
                         help="record finished runs of the tutorials' own commands (make train-sda) for the "
                              "report, then regenerate it")
-    parser.add_argument("--mode", choices=list(MODES), default=DEFAULT_MODE)
+    parser.add_argument("--mode", choices=MODE_NAMES, default=default_mode())
     parser.add_argument("--floatX", choices=FLOAT_TYPES, default="float32")
     parser.add_argument("--runs", default=str(PROJECT / "runs"), help="where the run folders go")
     parser.add_argument("--report", default=str(PROJECT / "REPRODUCTION.md"), help="the report to regenerate")
@@ -321,7 +316,7 @@ def main(argv=None):
             for reproduction in REPRODUCTIONS:
                 if args.only is None or reproduction.name in args.only:
                     run_one(reproduction, args.data, args.quick, args.mode, args.floatX, runs)
-    except (DataError, ModeError) as error:
+    except (DataError, ModeError, CheckpointError) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit("interrupted: run `make reproduce` again to resume after the last finished epoch")

@@ -1,0 +1,95 @@
+"""The compile modes: one switch picks the backend every tutorial compiles with.
+
+* ``c``     PyTensor's C virtual machine, calling BLAS for the matrix products;
+* ``numba`` PyTensor 3's own default, works on a plain ``pip install``;
+* ``jax``   XLA through JAX (``pip install -e .[jax]``), CPU or GPU.
+
+A tutorial's entry function takes ``mode=`` (``--mode`` on the command line)
+and hands it to everything that compiles; nothing reads a current mode from
+a global.  The default is ``c`` when PyTensor's C code has a BLAS to call
+(see :mod:`dltutorial.core.configure`), ``numba`` otherwise.
+"""
+
+import importlib
+import importlib.util
+import os
+
+from pytensor.compile.mode import Mode
+
+from .configure import configure_pytensor, have_blas
+
+MODE_NAMES = ("c", "numba", "jax")
+FLOAT_TYPES = ("float32", "float64")
+REWRITE_TAGS = {
+    "c": ("dltutorial_shapes", "dltutorial_c", "dltutorial_random"),
+    "numba": ("dltutorial_shapes", "dltutorial_random"),
+    "jax": ("dltutorial_shapes", "dltutorial_jax", "dltutorial_random"),
+}
+LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}
+
+
+class ModeError(ValueError):
+    """A compile mode or float type that does not exist or cannot run here."""
+
+
+def default_mode():
+    """``c`` when PyTensor's C code has a BLAS to call, else ``numba``."""
+    return "c" if have_blas() else "numba"
+
+
+def available_modes():
+    """The modes whose backend is installed, in the order of MODE_NAMES."""
+    return [name for name in MODE_NAMES if name != "jax" or importlib.util.find_spec("jax") is not None]
+
+
+def check_mode(name):
+    """Return ``name``, or the default mode for None, if it can run here; else raise a one-line ModeError."""
+    if name is None:
+        return default_mode()
+    if name not in MODE_NAMES:
+        raise ModeError(f"unknown mode {name!r}: choose one of {', '.join(MODE_NAMES)}")
+    if name not in available_modes():
+        raise ModeError(f"mode {name!r} needs JAX, which is not installed: pip install -e .[jax], or use --mode c")
+    return name
+
+
+def check_float_type(floatX):
+    """Return ``floatX`` if it is float32 or float64; else raise a one-line ModeError."""
+    if floatX not in FLOAT_TYPES:
+        raise ModeError(f"unknown floatX {floatX!r}: choose float32 or float64")
+    return floatX
+
+
+def compile_mode(name=None):
+    """PyTensor's Mode for our mode ``name``: its linker, ``fast_run`` and our rewrites for it.
+
+    Also what a ``pytensor.scan`` inside a tutorial's graph is given
+    (``scan(..., mode=compile_mode(mode))``): scan compiles its inner graph
+    (a Gibbs chain, an LSTM step) with the mode it was given, by default
+    PyTensor's own.
+    """
+    name = check_mode(name)
+    configure_pytensor()
+    if name == "jax":
+        _configure_jax()
+    return Mode(linker=LINKERS[name], optimizer="fast_run").including(*REWRITE_TAGS[name])
+
+
+def _configure_jax():
+    """64-bit types and full-precision float32 matrix products for JAX.
+
+    JAX computes float64 graphs in float32 unless ``jax_enable_x64`` is on.
+    PyTensor's JAX dispatch module sets that flag to ``floatX == 'float64'``
+    when it is first imported, so it is imported before the flag is set.
+    On recent NVIDIA GPUs JAX multiplies float32 matrices in TF32 (10-bit
+    mantissa) by default: the tutorials' numbers would drift from the C
+    backend's at 1e-4 after a few steps.  We ask for full float32 precision,
+    as Theano's cuBLAS SGEMM gave, unless the user set
+    ``JAX_DEFAULT_MATMUL_PRECISION`` (e.g. ``tensorfloat32`` for speed).
+    """
+    import jax
+
+    importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
+        jax.config.update("jax_default_matmul_precision", "highest")

@@ -1,0 +1,114 @@
+"""A tutorial's run: the folder everything it writes goes to, and the record of what it found.
+
+Every entry function has the same shape::
+
+    def test_SdA(finetune_lr=0.1, ..., *, output_folder=None, mode=None, floatX="float32"):
+        with Run("SdA", locals()) as run:
+            ...                                  # build (in floatX), compile (with run.mode), train
+            run.record["test_error"] = ...       # every figure it prints
+        return run.record
+
+:class:`Run` takes the entry function's arguments: ``output_folder`` (default
+a new ``runs/<tutorial>-<timestamp>/``), ``mode`` and ``floatX``; the others
+are recorded as the run's parameters.  Inside the block graphs are built in
+``floatX``.  The run's ``results.json`` is written when the run starts and
+when it ends, with its ``status``: ``running``, ``done``, ``interrupted``
+(Ctrl-C) or ``failed``; a tutorial saves it in between with :meth:`Run.save`.
+Pictures, model files and checkpoints go in the same folder
+(:meth:`Run.path`, :meth:`Run.checkpoint`), so a run given the folder of an
+interrupted one resumes where it stopped.  Nothing else is written to the
+current directory.
+"""
+
+import time
+import timeit
+from pathlib import Path
+
+import pytensor
+
+from .files import save_json
+from .modes import check_float_type, check_mode
+
+SETTINGS = ("output_folder", "mode", "floatX")
+
+
+def new_run_folder(tutorial, base="runs"):
+    """Create and return ``runs/<tutorial>-<timestamp>/`` (with a suffix if it exists)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(base) / f"{tutorial}-{stamp}"
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = Path(base) / f"{tutorial}-{stamp}-{suffix}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _plain(value):
+    """A parameter as JSON can hold it: paths and other objects as text, sequences as lists."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class MissingRunFile(FileNotFoundError):
+    """A file an earlier run should have written (a saved model) is not there."""
+
+
+def newest_run_file(tutorial, name, base="runs"):
+    """The file ``name`` of the newest ``runs/<tutorial>-*/`` folder that has one."""
+    found = sorted(Path(base).glob(f"{tutorial}-*/{name}"), key=lambda path: path.stat().st_mtime)
+    if not found:
+        raise MissingRunFile(f"no {base}/{tutorial}-*/{name}: run the {tutorial} tutorial first, or name the file")
+    return found[-1]
+
+
+class Run:
+    """One run of a tutorial; use it as a context manager (see the module's text)."""
+
+    def __init__(self, tutorial, arguments):
+        self.tutorial = tutorial
+        self.mode = check_mode(arguments.get("mode"))
+        self.floatX = check_float_type(arguments.get("floatX", "float32"))
+        output_folder = arguments.get("output_folder")
+        self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)
+        parameters = {k: _plain(v) for k, v in arguments.items() if k not in SETTINGS}
+        self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX,
+                       "folder": str(self.folder), "status": "running"}
+        self._float_type = None
+        self._started = None
+
+    def __enter__(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._float_type = pytensor.config.change_flags(floatX=self.floatX)
+        self._float_type.__enter__()
+        self._started = timeit.default_timer()
+        self.save()
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.record["status"] = "done"
+        else:
+            self.record["status"] = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
+        self.record["seconds"] = timeit.default_timer() - self._started
+        self.save()
+        self._float_type.__exit__(kind, error, traceback)
+        if kind is None:
+            print(f"results in {self.folder}")
+        return False
+
+    def path(self, name):
+        """Where the run's file ``name`` goes (a picture, a model)."""
+        return self.folder / name
+
+    def checkpoint(self, phase, layer=None):
+        """A training loop's checkpoint file, named by what it holds: ``checkpoints/SdA-pretraining-layer0.pkl``."""
+        name = f"{self.tutorial}-{phase}" + ("" if layer is None else f"-layer{layer}")
+        return self.folder / "checkpoints" / f"{name}.pkl"
+
+    def save(self):
+        """Write ``results.json`` (atomically) with the record as it is now."""
+        save_json(self.record, self.folder / "results.json")
