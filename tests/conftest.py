@@ -1,4 +1,4 @@
-"""Tiny MNIST-like data sets the tests write themselves (IDX files and the original pickle)."""
+"""Fixtures: every test in its own folder, tiny data sets (IDX files and the original pickle), float64."""
 
 import gzip
 import pickle
@@ -7,41 +7,7 @@ import numpy
 import pytensor
 import pytest
 
-SIDE = 8  # 8x8 "digits": 64 pixels, fast to train on
-
-
-def make_images(n, seed, side=SIDE):
-    """``n`` separable ``side``x``side`` images of 10 classes: class k lights up a block (plus noise)."""
-    rng = numpy.random.RandomState(seed)
-    labels = rng.randint(0, 10, size=n).astype(numpy.uint8)
-    images = rng.randint(0, 60, size=(n, side, side)).astype(numpy.uint8)
-    block = side // 4
-    for i, k in enumerate(labels):
-        r, c = divmod(int(k), 4)
-        images[i, block * r: block * (r + 1), block * c: block * (c + 1)] = 250
-    return images, labels
-
-
-def idx_bytes(array):
-    """Encode ``array`` (uint8) in the IDX format."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    return header + array.tobytes()
-
-
-def write_idx_folder(folder, n_train=600, n_test=120, compress=True, side=SIDE):
-    folder.mkdir(parents=True, exist_ok=True)
-    train_x, train_y = make_images(n_train, 1, side)
-    test_x, test_y = make_images(n_test, 2, side)
-    files = {"train-images-idx3-ubyte": train_x, "train-labels-idx1-ubyte": train_y,
-             "t10k-images-idx3-ubyte": test_x, "t10k-labels-idx1-ubyte": test_y}
-    for stem, array in files.items():
-        data = idx_bytes(array)
-        if compress:
-            with gzip.open(folder / (stem + ".gz"), "wb") as f:
-                f.write(data)
-        else:
-            (folder / stem).write_bytes(data)
-    return folder
+from .tiny_data import make_images, write_idx_folder
 
 
 @pytest.fixture(autouse=True)

@@ -42,7 +42,7 @@ from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
-from .conftest import write_idx_folder
+from .tiny_data import write_idx_folder
 
 STEPS = 20
 BATCH = 10

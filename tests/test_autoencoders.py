@@ -16,7 +16,7 @@ from dltutorial.core.compile import compile_function
 from dltutorial.masking_noise import masking_noise_sae
 from dltutorial.mlp_adadelta import mlp_adadelta
 
-from .conftest import SIDE
+from .tiny_data import SIDE
 
 
 def results(folder):

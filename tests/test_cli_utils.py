@@ -5,7 +5,7 @@ import sys
 
 import numpy
 
-from dltutorial.__main__ import build_parser
+from dltutorial.__main__ import TUTORIALS, build_parser
 from dltutorial.utils import tile_raster_images
 
 
@@ -77,3 +77,29 @@ def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     use_one_blas_thread_by_default()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+
+
+def test_entry_functions_named_test_are_not_collected_by_pytest():
+    named_test = [func for func, _ in TUTORIALS.values() if func.__name__.startswith("test")]
+    assert len(named_test) == 6  # test_mlp, test_dA, test_SdA, test_rbm, test_DBN, test_cA
+    assert all(func.__test__ is False for func in named_test)
+
+
+def test_importing_the_tutorials_changes_nothing_in_pytensor_or_matplotlib():
+    """PyTensor is configured at the first compile through our modes, not at import."""
+    program = (
+        "import matplotlib; backend = matplotlib.get_backend()\n"
+        "import pytensor\n"
+        "from pytensor.compile import optdb\n"
+        "import dltutorial.__main__\n"
+        "assert 'dltutorial_refine_static_shape' not in optdb.__db__, 'rewrites registered at import'\n"
+        "assert matplotlib.get_backend() == backend, 'backend changed at import'\n"
+        "assert pytensor.config.gcc__cxxflags == '', 'C flags set at import'\n"
+        "from dltutorial.core.modes import compile_mode\n"
+        "compile_mode('c')\n"
+        "assert 'dltutorial_refine_static_shape' in optdb.__db__\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTENSOR_FLAGS="")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write_idx_folder
+from .tiny_data import write_idx_folder
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))

@@ -19,7 +19,7 @@ from dltutorial.core.random_init import random_stream
 from dltutorial.rbm import RBM
 from dltutorial.core.minibatches import minibatch_givens
 
-from .conftest import SIDE
+from .tiny_data import SIDE
 
 
 @pytest.fixture(autouse=True)
