@@ -23,14 +23,13 @@ from pathlib import Path
 
 import pytensor
 
-from dltutorial.core.checkpoints import CheckpointError
 from dltutorial.core.configure import use_one_blas_thread_by_default
-from dltutorial.core.modes import FLOAT_TYPES, MODE_NAMES, ModeError, default_mode
+from dltutorial.core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
 from dltutorial.convolutional_mlp import evaluate_lenet5
 from dltutorial.cA import test_cA
 from dltutorial.dA import test_dA
-from dltutorial.core.data import DataError
 from dltutorial.DBN import test_DBN
+from dltutorial.__main__ import one_line_errors
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.runs import new_run_folder
 from .machine import c_blas, cpu_model
@@ -184,7 +183,7 @@ def run_one(reproduction, dataset, quick, mode, floatX, runs):
     if reproduction.dataset_keyword:
         kwargs[reproduction.dataset_keyword] = str(Path(dataset).resolve())
     print(f"=== {reproduction.name}: {'resuming' if resumed else 'running'} in {folder}", flush=True)
-    with open(folder / "log.txt", "a") as log, contextlib.redirect_stdout(Tee(sys.stdout, log)), \
+    with open(folder / "log.txt", "a", buffering=1) as log, contextlib.redirect_stdout(Tee(sys.stdout, log)), \
             contextlib.redirect_stderr(Tee(sys.stderr, log)):
         record = reproduction.run(**kwargs, output_folder=folder, mode=mode, floatX=floatX)
     info.update(status="done", finished=time.strftime("%Y-%m-%d %H:%M"), ours=reproduction.ours(record),
@@ -306,21 +305,18 @@ def main(argv=None):
     parser.add_argument("--floatX", choices=FLOAT_TYPES, default="float32")
     parser.add_argument("--runs", default=str(PROJECT / "runs"), help="where the run folders go")
     parser.add_argument("--report", default=str(PROJECT / "REPRODUCTION.md"), help="the report to regenerate")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_args(argv)
     use_one_blas_thread_by_default()
     runs = Path(args.runs)
     for folder in args.adopt:
         adopt(folder)
-    try:
+    with one_line_errors(args.debug, resume="run `make reproduce` again"):
         if not args.report_only and not args.adopt:
             for reproduction in REPRODUCTIONS:
                 if args.only is None or reproduction.name in args.only:
                     run_one(reproduction, args.data, args.quick, args.mode, args.floatX, runs)
-    except (DataError, ModeError, CheckpointError) as error:
-        sys.exit(f"error: {error}")
-    except KeyboardInterrupt:
-        sys.exit("interrupted: run `make reproduce` again to resume after the last finished epoch")
-    write_report(runs, args.report)
+        write_report(runs, args.report)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ every tutorial.
 """
 
 import argparse
+import contextlib
 import inspect
 import sys
 
-from .core.checkpoints import CheckpointError
 from .core.configure import use_one_blas_thread_by_default
-from .core.data import DataError
-from .core.modes import FLOAT_TYPES, MODE_NAMES, ModeError, default_mode
-from .core.runs import MissingRunFile
+from .core.errors import TutorialError
+from .core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
 from .convolutional_mlp import evaluate_lenet5
 from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
                                     sparse_autoencoder, stacked_autoencoder, unsupervised_pretraining,
@@ -96,24 +95,49 @@ def build_parser():
         if "floatX" in inspect.signature(func).parameters:
             p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
                            help="float type (default: %(default)s)")
+        if "output_folder" in inspect.signature(func).parameters:
+            p.add_argument("--resume", dest="output_folder", metavar="RUN_FOLDER",
+                           help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch "
+                                "(the same as --output-folder RUN_FOLDER)")
+        p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
 
 def main(argv=None):
     args = vars(build_parser().parse_args(argv))
     use_one_blas_thread_by_default()
+    debug = args.pop("debug")
     func = TUTORIALS[args.pop("tutorial")][0]
     data = args.pop("data")
     params = inspect.signature(func).parameters
     if data is not None:
         args[next(p for p in DATASET_PARAMETERS if p in params)] = data
     args = {k: v for k, v in args.items() if v is not None}
-    try:
+    with one_line_errors(debug):
         func(**args)
-    except (DataError, ModeError, CheckpointError, MissingRunFile) as error:
-        sys.exit(f"error: {error}")
+
+
+@contextlib.contextmanager
+def one_line_errors(debug=False, resume="run it again with --resume RUN_FOLDER"):
+    """End with status 1 and one line for an error or Ctrl-C (with ``debug``, an error's traceback instead)."""
+    try:
+        yield
     except KeyboardInterrupt:
-        sys.exit("interrupted")
+        sys.exit(f"interrupted: {resume} to go on after the last finished epoch")
+    except Exception as error:
+        if debug:
+            raise
+        sys.exit("error: " + describe(error))
+
+
+def describe(error):
+    """One line for ``error``: ours say what to do; a file system error names the file; others ask for --debug."""
+    if isinstance(error, TutorialError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error} (check the folder exists, is writable and has free space)"
+    return f"{type(error).__name__}: {error} (an unexpected error; rerun with --debug for the traceback)"
 
 
 if __name__ == "__main__":

@@ -114,9 +114,8 @@ def stacked_autoencoder(n_epochs=5, batch_size=150, learning_rate=0.01, l2_reg=0
     ``noise`` ("gaussian" or "dropout", at ``noise_level``) makes it a
     denoising autoencoder; the noise is on only in the training function.
     """
-    name = "denoising_autoencoder" if noise else "stacked_autoencoder"
-    with Run(name, locals()) as run:
-        record, folder = run.record, run.folder
+    with Run("denoising_autoencoder" if noise else "stacked_autoencoder", locals()) as run:
+        record, folder, name = run.record, run.folder, run.tutorial
         train_x, test_x = mnist_images(dataset)
         x = pt.matrix("x")
         n_in = train_x.get_value(borrow=True).shape[1]

@@ -24,7 +24,7 @@ from .core.compile import compile_function
 from .core.data import load_data  # noqa: F401  (the tutorial imports load_data from here)
 from .core.files import save_pickle
 from .core.minibatches import n_batches
-from .core.runs import Run, newest_run_file
+from .core.runs import MissingRunFile, Run, newest_run_file
 from .core.steps import build_evaluators, sgd_training_function
 from .core.training import early_stopping, report_time
 
@@ -122,10 +122,14 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
         train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
                                             learning_rate, datasets[0], mode=run.mode)
 
+        def save_best_model():
+            for param in classifier.params:  # as numpy arrays (JAX keeps them on its device): loads in every mode
+                param.set_value(numpy.asarray(param.get_value(borrow=True)), borrow=True)
+            save_pickle(classifier, run.path("best_model.pkl"))
+
         print("... training the model")
         result = early_stopping(train_model, n_train_batches, validate_model, test_model,
-                                n_epochs=n_epochs, patience=5000,
-                                on_best=lambda: save_pickle(classifier, run.path("best_model.pkl")),
+                                n_epochs=n_epochs, patience=5000, on_best=save_best_model,
                                 checkpoint=run.checkpoint("training"))
         print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
               % (result.best_validation_loss * 100.0, result.test_score * 100.0))
@@ -143,8 +147,18 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
         ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
     """
     model = Path(model) if model else newest_run_file("logistic_sgd", "best_model.pkl")
-    with open(model, "rb") as f:
-        classifier = pickle.load(f)
+    try:
+        with open(model, "rb") as f:
+            classifier = pickle.load(f)
+    except FileNotFoundError:
+        raise MissingRunFile(f"{model}: no such model file; run sgd_optimization_mnist first, or name "
+                             "its best_model.pkl") from None
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError) as error:
+        raise MissingRunFile(f"{model}: not a readable model ({type(error).__name__}: {error}); run "
+                             "sgd_optimization_mnist again, or name another best_model.pkl") from None
+    if not isinstance(classifier, LogisticRegression):
+        raise MissingRunFile(f"{model}: holds a {type(classifier).__name__}, not the LogisticRegression that "
+                             "sgd_optimization_mnist saves; name its best_model.pkl")
     predict_model = compile_function([classifier.input], classifier.y_pred, mode=mode)
     test_set_x, _ = load_data(dataset)[2]
     predicted_values = predict_model(test_set_x.get_value()[:n])

@@ -16,6 +16,7 @@ from dltutorial.autoencoder_tutorials import autoencoders_one_at_a_time, stacked
 from dltutorial.cA import test_cA
 from dltutorial.convolutional_mlp import evaluate_lenet5
 from dltutorial.core.checkpoints import CheckpointError
+from dltutorial.core.runs import SettingsMismatch
 from dltutorial.dA import test_dA
 from dltutorial.DBN import test_DBN
 from dltutorial.logistic_sgd import sgd_optimization_mnist
@@ -138,22 +139,58 @@ def test_a_finished_run_is_not_trained_again(tiny_idx, tmp_path, capsys):
     assert comparable(again) == comparable(first)
 
 
-def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path):
+def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path, monkeypatch):
     """The LSTM's own loop (as the original's) catches Ctrl-C and reports; a rerun in its folder goes on."""
-    def run(max_epochs, folder):
-        return lstm.train_lstm(dim_proj=8, max_epochs=max_epochs, n_words=40, maxlen=12, validFreq=10,
+    def run(folder):
+        return lstm.train_lstm(dim_proj=8, max_epochs=3, n_words=40, maxlen=12, validFreq=10,
                                dataset="synthetic", output_folder=tmp_path / folder, floatX="float64")
 
-    reference = run(3, "uninterrupted")
-    run(1, "resumed")  # as if stopped after its first epoch
-    resumed = run(3, "resumed")
-    assert comparable(resumed)["history_errs"] == comparable(reference)["history_errs"]
+    reference = run("uninterrupted")
+    calls = {"n": 0}
+    prepare_data = lstm.prepare_data
+
+    def interrupted_once(*args, **kwargs):  # Ctrl-C at the 30th minibatch: in the second epoch (25 a epoch)
+        calls["n"] += 1
+        if calls["n"] == 30:
+            raise KeyboardInterrupt
+        return prepare_data(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lstm, "prepare_data", interrupted_once)
+        assert run("resumed")["interrupted"]
+    resumed = run("resumed")
+    assert resumed["history_errs"] == reference["history_errs"]
     assert [resumed[k] for k in ("train_err", "valid_err", "test_err", "updates")] == \
         [reference[k] for k in ("train_err", "valid_err", "test_err", "updates")]
 
 
+def test_a_corrupt_checkpoint_is_named_with_the_way_out(tiny_idx, tmp_path):
+    def run():
+        sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+
+    run()
+    checkpoint = tmp_path / "run" / "checkpoints" / "logistic_sgd-training.pkl"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:100])  # truncated, as by a full disk
+    with pytest.raises(CheckpointError, match=f"^{checkpoint}: corrupt checkpoint .*; delete it to train that loop "
+                                              "over, or the run folder to start afresh$"):
+        run()
+    checkpoint.unlink()
+    run()  # the way out works
+
+
+def test_resuming_with_other_settings_is_refused_before_any_work(tiny_idx, tmp_path):
+    sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+    with pytest.raises(SettingsMismatch, match=r"holds a run made with batch_size 20 \(asked: 25\): resume it with "
+                                               "its settings, or give another output folder"):
+        sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=25, output_folder=tmp_path / "run")
+    with pytest.raises(SettingsMismatch, match=r"floatX 'float32' \(asked: 'float64'\)"):
+        sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run",
+                               floatX="float64")
+
+
 def test_a_checkpoint_of_another_model_is_refused(tiny_idx, tmp_path):
     sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+    (tmp_path / "run" / "results.json").unlink()
     (tmp_path / "run" / "checkpoints" / "logistic_sgd-training.pkl").rename(
         tmp_path / "run" / "checkpoints" / "mlp-training.pkl")
     from dltutorial.mlp import test_mlp

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy
 
+from .errors import TutorialError
 from .files import save_pickle
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TutorialError, ValueError):
     """A checkpoint that does not fit the model it is restored into."""
 
 
@@ -50,13 +51,17 @@ class Checkpoint:
         """Load the saved values into the shared variables and return the state (None if no checkpoint)."""
         if not self.path.exists():
             return None
-        with open(self.path, "rb") as f:
-            saved = pickle.load(f)
-        values = saved["values"]
+        try:
+            with open(self.path, "rb") as f:
+                saved = pickle.load(f)
+            values = saved["values"]
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError) as error:
+            raise CheckpointError(f"{self.path}: corrupt checkpoint ({type(error).__name__}: {error}); delete it to "
+                                  "train that loop over, or the run folder to start afresh") from None
         if len(values) != len(self.variables) or any(
                 _kind(value) != _kind(v.get_value(borrow=True)) for value, v in zip(values, self.variables)):
             raise CheckpointError(f"{self.path}: this checkpoint belongs to another model or settings; "
-                             "delete it (or the run folder) to start afresh")
+                                  "delete it (or the run folder) to start afresh")
         for variable, value in zip(self.variables, values):
             variable.set_value(value)
         for kept, state in zip(self.also_save, saved["also_saved"]):

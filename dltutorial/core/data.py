@@ -34,6 +34,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from .errors import TutorialError
 from .files import atomic_write
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -56,7 +57,7 @@ HOW_TO_GET = "run `make data` (or python -m dltutorial.core.data fetch), pass --
 _IDX_DTYPES = {0x08: numpy.uint8, 0x09: numpy.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-class DataError(Exception):
+class DataError(TutorialError):
     """A data file is missing, corrupt or of the wrong shape."""
 
 
@@ -133,6 +134,8 @@ def _check_split(source, splits):
             )
         if not numpy.issubdtype(y.dtype, numpy.integer):
             raise DataError(f"{source}: {name} labels are {y.dtype}, expected integers")
+        if len(y) and (y.min() < 0 or y.max() > 9):
+            raise DataError(f"{source}: {name} labels range over {y.min()}..{y.max()}, expected the digits 0..9")
     widths = {numpy.asarray(pair[0]).shape[1] for pair in splits}
     if len(widths) != 1:
         raise DataError(f"{source}: the three sets have different image sizes {sorted(widths)}")
@@ -148,6 +151,9 @@ def _load_pickle(path):
 
 
 def _load_idx_folder(folder):
+    missing = [stem for stem in MNIST_MD5 if _idx_file(folder, stem) is None]
+    if missing:
+        raise DataError(f"{folder}: {', '.join(missing)} (.gz or not) missing from the IDX folder; {HOW_TO_GET}")
     images = {s: read_idx(_idx_file(folder, s)) for s in MNIST_MD5}
     for stem, array in images.items():
         wanted = 3 if "images" in stem else 1
@@ -205,25 +211,31 @@ def load_data(dataset="mnist.pkl.gz"):
 
 
 def _md5_ok(path, expected):
-    """True when the file or its decompressed content has one of ``expected`` md5s."""
+    """True when the file or its decompressed content has one of ``expected`` md5s (False when corrupt)."""
     if hashlib.md5(path.read_bytes()).hexdigest() in expected:
         return True
-    return hashlib.md5(_read_bytes(path)).hexdigest() in expected
+    try:
+        return hashlib.md5(_read_bytes(path)).hexdigest() in expected
+    except DataError:
+        return False
 
 
 def fetch(dest=DATA_DIR, mirrors=MIRRORS, checksums=MNIST_MD5, timeout=60):
     """Download the MNIST IDX files into ``dest``, verifying each file's md5.
 
-    Files already there with a good checksum are kept.  Each download is
+    Files already there with a good checksum are kept; a corrupt or wrong one
+    is downloaded again (it stays until a good copy replaces it).  Each download is
     written to a temporary file and only moved into place once its checksum
     is right, so a failed or interrupted download leaves nothing behind.
     """
     dest = Path(dest)
     for stem, expected in checksums.items():
         target = dest / (stem + ".gz")
-        if target.exists() and _md5_ok(target, expected):
-            print(f"{target}: present, checksum ok")
-            continue
+        if target.exists():
+            if _md5_ok(target, expected):
+                print(f"{target}: present, checksum ok")
+                continue
+            print(f"{target}: corrupt or not MNIST's (wrong md5), downloading it again")
         errors = []
         for mirror in mirrors:
             url = mirror + stem + ".gz"

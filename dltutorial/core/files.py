@@ -8,6 +8,7 @@ leaves either the old file or the new one, never a truncated one.
 
 import contextlib
 import json
+import math
 import os
 import pickle
 import tempfile
@@ -47,7 +48,20 @@ def save_pickle(obj, path):
 
 
 def save_json(obj, path):
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    """Write ``obj`` as indented JSON to ``path`` atomically; NaN and infinities become null (valid JSON)."""
     with atomic_write(path, "w") as f:
-        json.dump(obj, f, indent=2, default=float)
+        json.dump(_finite(obj), f, indent=2, allow_nan=False)
         f.write("\n")
+
+
+def _finite(value):
+    """``value`` with numpy numbers as Python ones and non-finite floats as None, in every dict and list."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # a numpy scalar or 0-d array
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -9,6 +9,8 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from .errors import ArgumentError
+
 
 class Shuffler:
     """Permutes the rows of shared arrays in place, all with one permutation (examples stay with their labels).
@@ -69,8 +71,9 @@ def rows(data, start, count):
 
 
 def n_batches(shared_x, batch_size):
-    """How many whole minibatches the data set in ``shared_x`` holds (at least one, or ValueError)."""
+    """How many whole minibatches the data set in ``shared_x`` holds (at least one, or ArgumentError)."""
     n_examples = shared_x.get_value(borrow=True).shape[0]
     if n_examples < batch_size:
-        raise ValueError(f"a data set holds {n_examples} examples, fewer than one minibatch of {batch_size}")
+        raise ArgumentError(f"a data set holds {n_examples} examples, fewer than one minibatch of {batch_size}: "
+                            "use a smaller batch_size (--batch-size)")
     return n_examples // batch_size

@@ -17,6 +17,7 @@ import os
 from pytensor.compile.mode import Mode
 
 from .configure import configure_pytensor, have_blas
+from .errors import TutorialError
 
 MODE_NAMES = ("c", "numba", "jax")
 FLOAT_TYPES = ("float32", "float64")
@@ -28,7 +29,7 @@ REWRITE_TAGS = {
 LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}
 
 
-class ModeError(ValueError):
+class ModeError(TutorialError, ValueError):
     """A compile mode or float type that does not exist or cannot run here."""
 
 

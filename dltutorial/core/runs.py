@@ -16,9 +16,16 @@ when it ends, with its ``status``: ``running``, ``done``, ``interrupted``
 (Ctrl-C) or ``failed``; a tutorial saves it in between with :meth:`Run.save`.
 Pictures, model files and checkpoints go in the same folder
 (:meth:`Run.path`, :meth:`Run.checkpoint`), so a run given the folder of an
-interrupted one resumes where it stopped.  Nothing else is written to the
-current directory.
+interrupted one resumes where it stopped: with the same settings only (a run
+with others is refused before any work), its times adding up over the parts.
+The arguments are checked before anything is written
+(:func:`~dltutorial.core.arguments.check_arguments`); a new run that fails
+before it has written anything but its results.json leaves no folder behind.
+Nothing else is written to the current directory.
 """
+
+import json
+import shutil
 
 import time
 import timeit
@@ -26,6 +33,8 @@ from pathlib import Path
 
 import pytensor
 
+from .arguments import check_arguments
+from .errors import TutorialError
 from .files import save_json
 from .modes import check_float_type, check_mode
 
@@ -53,8 +62,8 @@ def _plain(value):
     return str(value)
 
 
-class MissingRunFile(FileNotFoundError):
-    """A file an earlier run should have written (a saved model) is not there."""
+class MissingRunFile(TutorialError, FileNotFoundError):
+    """A file an earlier run should have written (a saved model) is missing or unreadable."""
 
 
 def newest_run_file(tutorial, name, base="runs"):
@@ -65,27 +74,54 @@ def newest_run_file(tutorial, name, base="runs"):
     return found[-1]
 
 
+class SettingsMismatch(TutorialError, ValueError):
+    """A run asked to resume a folder made with other settings."""
+
+
 class Run:
     """One run of a tutorial; use it as a context manager (see the module's text)."""
 
     def __init__(self, tutorial, arguments):
+        check_arguments(arguments)
         self.tutorial = tutorial
         self.mode = check_mode(arguments.get("mode"))
         self.floatX = check_float_type(arguments.get("floatX", "float32"))
-        output_folder = arguments.get("output_folder")
-        self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)
         parameters = {k: _plain(v) for k, v in arguments.items() if k not in SETTINGS}
-        self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX,
-                       "folder": str(self.folder), "status": "running"}
+        self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX}
+        output_folder = arguments.get("output_folder")
+        self.new = not (output_folder and Path(output_folder).exists())
+        self.earlier_seconds = 0.0 if self.new else self._resumable(Path(output_folder))
+        self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)
+        self.record.update(folder=str(self.folder), status="running")
         self._float_type = None
         self._started = None
 
+    def _resumable(self, folder):
+        """Refuse a folder whose earlier run had other settings; return the seconds it ran."""
+        try:
+            earlier = json.loads((folder / "results.json").read_text())
+        except FileNotFoundError:
+            return 0.0
+        except (OSError, ValueError) as error:
+            raise SettingsMismatch(f"{folder}/results.json is unreadable ({error}): "
+                                   "give another output folder, or delete this one to start over") from None
+        settings = {**earlier.get("parameters", {}), **{k: earlier.get(k) for k in ("tutorial", "mode", "floatX")}}
+        wanted = {**self.record["parameters"], **{k: self.record[k] for k in ("tutorial", "mode", "floatX")}}
+        differ = [f"{k} {settings.get(k)!r} (asked: {wanted.get(k)!r})" for k in sorted(set(settings) | set(wanted))
+                  if settings.get(k) != wanted.get(k)]
+        if differ:
+            raise SettingsMismatch(f"{folder} holds a run made with {', '.join(differ)}: resume it with its "
+                                   "settings, or give another output folder")
+        return float(earlier.get("seconds") or 0.0)
+
     def __enter__(self):
         self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob("**/.*.part"):  # left by a killed atomic write
+            stale.unlink()
+        self.save()  # an unwritable folder or a full disk shows here, before any work
         self._float_type = pytensor.config.change_flags(floatX=self.floatX)
         self._float_type.__enter__()
         self._started = timeit.default_timer()
-        self.save()
         return self
 
     def __exit__(self, kind, error, traceback):
@@ -93,9 +129,12 @@ class Run:
             self.record["status"] = "done"
         else:
             self.record["status"] = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
-        self.record["seconds"] = timeit.default_timer() - self._started
-        self.save()
+        self.record["seconds"] = self.earlier_seconds + timeit.default_timer() - self._started
         self._float_type.__exit__(kind, error, traceback)
+        if kind is not None and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
+            shutil.rmtree(self.folder)  # failed before it wrote anything: leave no empty run behind
+            return False
+        self.save()
         if kind is None:
             print(f"results in {self.folder}")
         return False

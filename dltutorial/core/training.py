@@ -27,6 +27,7 @@ import numpy
 from tqdm import tqdm
 
 from .checkpoints import Checkpoint
+from .errors import TrainingDiverged
 
 
 @dataclass
@@ -51,6 +52,14 @@ class TrainingResult:
 
     def as_dict(self):
         return {k: (float(v) if isinstance(v, numpy.floating) else v) for k, v in self.__dict__.items()}
+
+
+def finite(cost, epoch, minibatch_index):
+    """``cost``, unless it is NaN or infinite: then stop training, before anything poisoned is saved."""
+    if not numpy.isfinite(cost).all():
+        raise TrainingDiverged(f"the training cost became {cost} at epoch {epoch}, minibatch {minibatch_index}: "
+                               "lower the learning rate (the checkpoints keep the last finished epoch)")
+    return cost
 
 
 def _progress(total, desc):
@@ -89,7 +98,7 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
             iteration = (epoch - 1) * n_train_batches + minibatch_index
             if on_iteration is not None:
                 on_iteration(iteration)
-            costs.append(train_model(minibatch_index))
+            costs.append(finite(train_model(minibatch_index), epoch, minibatch_index))
             bar.update()
             if (iteration + 1) % validation_frequency == 0:
                 this_validation_loss = float(numpy.mean(validate(), dtype="float64"))
@@ -148,7 +157,7 @@ def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training ep
         c = []
         with _progress(n_train_batches, f"{what} epoch {epoch}") as bar:
             for batch_index in range(n_train_batches):
-                c.append(step(index=batch_index, **kwargs))
+                c.append(finite(step(index=batch_index, **kwargs), epoch, batch_index))
                 bar.update()
         costs.append(numpy.mean(c, axis=0, dtype="float64").tolist())  # a float, or a list for a step of several
         log(line.format(layer=layer, epoch=epoch, cost=costs[-1]))

@@ -1,0 +1,58 @@
+"""Checking an entry function's arguments before any work: sizes, epochs, rates, fractions.
+
+The rules go by the argument's name, which is the same in every tutorial
+(``batch_size``, ``learning_rate`` ...), so one table serves them all.  A
+value out of range is an :class:`~dltutorial.core.errors.ArgumentError`
+naming the argument, its command-line option and what it must be.
+"""
+
+import math
+import numbers
+
+from .errors import ArgumentError
+
+COUNTS = {  # whole numbers >= 1
+    "batch_size", "valid_batch_size", "labelled_batch_size", "n_epochs", "training_epochs", "pretraining_epochs",
+    "finetuning_epochs", "iterations", "n_iterations", "k", "n_chains", "n_samples", "plot_every", "n_digits",
+    "n_points", "n_labels", "n", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq", "print_every",
+    "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
+}
+RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon"}  # finite, > 0
+WEIGHTS = {"L1_reg", "L2_reg", "l2_reg", "reg", "decay_c", "sparsity_weight", "contraction_level",  # finite, >= 0
+           "noise_level", "noise_std"}
+FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
+OPEN_FRACTIONS = {"sparsity_target"}  # in (0, 1)
+COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original's "every epoch" / "all"
+NON_NEGATIVE_COUNTS = {"max_epochs"}  # 0: evaluate a reloaded model without training
+
+
+def _values(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+RULES = [  # (names, test of one value, what it must be)
+    (COUNTS, lambda v: _is_int(v) and v >= 1, "a whole number >= 1"),
+    (NON_NEGATIVE_COUNTS, lambda v: _is_int(v) and v >= 0, "a whole number >= 0"),
+    (COUNT_OR_MINUS_ONE, lambda v: _is_int(v) and (v >= 1 or v == -1), "a whole number >= 1, or -1"),
+    (RATES, lambda v: _is_real(v) and v > 0, "a finite number > 0"),
+    (WEIGHTS, lambda v: _is_real(v) and v >= 0, "a finite number >= 0"),
+    (FRACTIONS, lambda v: _is_real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    (OPEN_FRACTIONS, lambda v: _is_real(v) and 0 < v < 1, "a number strictly between 0 and 1"),
+]
+
+
+def check_arguments(arguments):
+    """Raise ArgumentError for the first argument in ``arguments`` (a dict) that its rule refuses."""
+    for name, value in arguments.items():
+        for names, ok, what in RULES:
+            if name in names and (not _values(value) or not all(ok(v) for v in _values(value))):
+                each = "each value " if isinstance(value, (list, tuple)) else ""
+                raise ArgumentError(f"{name}={value!r} (--{name.replace('_', '-')}): {each}must be {what}")

@@ -1,0 +1,186 @@
+"""Bad input and faults: each ends with one line naming the problem and the fix, and nothing poisoned is kept."""
+
+import errno
+import gzip
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import numpy
+import pytest
+
+from dltutorial.__main__ import main
+from dltutorial.core import files
+from dltutorial.core.data import DataError, fetch, load_data
+from dltutorial.core.errors import ArgumentError, TrainingDiverged
+from dltutorial.logistic_sgd import predict, sgd_optimization_mnist
+
+from .tiny_data import write_idx_folder
+
+
+def one_line_error(argv, capsys):
+    """Run the command line in-process; return its one error line (and check that it is one line)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    message = str(exit_info.value.code)
+    assert exit_info.value.code not in (0, None) and "\n" not in message and "Traceback" not in message
+    return message
+
+
+@pytest.mark.parametrize("options, named", [
+    (["--batch-size", "-5"], "batch_size=-5 (--batch-size): must be a whole number >= 1"),
+    (["--batch-size", "0"], "batch_size=0"),
+    (["--learning-rate", "nan"], "learning_rate=nan (--learning-rate): must be a finite number > 0"),
+    (["--n-epochs", "0"], "n_epochs=0"),
+    (["--batch-size", "100000"], "fewer than one minibatch of 100000: use a smaller batch_size (--batch-size)"),
+])
+def test_bad_arguments_are_refused_before_any_work(options, named, tiny_idx, tmp_path, capsys):
+    message = one_line_error(["logistic_sgd", "--data", str(tiny_idx), *options], capsys)
+    assert message.startswith("error: ") and named in message
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left
+
+
+def test_model_arguments_are_checked_too(tiny_idx, capsys):
+    assert "hidden_layers_sizes=[10, 0]" in one_line_error(
+        ["DBN", "--data", str(tiny_idx), "--hidden-layers-sizes", "10", "0"], capsys)
+    assert "masking_fractions=[1.5]" in one_line_error(
+        ["masking_noise_sae", "--data", str(tiny_idx), "--masking-fractions", "1.5"], capsys)
+
+
+def test_an_idx_folder_with_a_file_missing_is_named(tiny_idx, capsys):
+    (tiny_idx / "t10k-labels-idx1-ubyte.gz").unlink()
+    message = one_line_error(["mlp", "--data", str(tiny_idx)], capsys)
+    assert "t10k-labels-idx1-ubyte (.gz or not) missing from the IDX folder" in message
+
+
+def test_labels_outside_the_digits_are_refused(tmp_path):
+    bad = [(numpy.zeros((5, 4), "float32"), numpy.array([0, 1, 2, 3, 12]))] * 3
+    with gzip.open(tmp_path / "mnist.pkl.gz", "wb") as f:
+        pickle.dump(bad, f)
+    with pytest.raises(DataError, match=r"train labels range over 0\.\.12, expected the digits 0\.\.9"):
+        load_data(str(tmp_path / "mnist.pkl.gz"))
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_before_training(tiny_idx, tmp_path, capsys):
+    (tmp_path / "a_file").write_text("not a folder")
+    message = one_line_error(["logistic_sgd", "--data", str(tiny_idx), "--output-folder",
+                              str(tmp_path / "a_file" / "run")], capsys)
+    assert "a_file" in message and "check the folder exists, is writable and has free space" in message
+    assert "... training" not in capsys.readouterr().out  # refused before any work
+
+
+def test_a_full_disk_is_one_line(tiny_idx, monkeypatch, capsys):
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "runs/x/results.json")
+
+    monkeypatch.setattr(files.json, "dump", no_space)
+    message = one_line_error(["logistic_sgd", "--data", str(tiny_idx)], capsys)
+    assert message.startswith("error: runs/x/results.json: No space left on device")
+
+
+def test_an_unexpected_error_asks_for_debug_which_shows_the_traceback(tiny_idx, monkeypatch, capsys):
+    import dltutorial.logistic_sgd
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(dltutorial.logistic_sgd, "early_stopping", broken)
+    message = one_line_error(["logistic_sgd", "--data", str(tiny_idx), "--batch-size", "20"], capsys)
+    assert message == "error: RuntimeError: something inside broke (an unexpected error; rerun with --debug for " \
+                      "the traceback)"
+    with pytest.raises(RuntimeError, match="something inside broke"):
+        main(["logistic_sgd", "--data", str(tiny_idx), "--batch-size", "20", "--debug"])
+
+
+def test_a_diverging_cost_stops_training_and_saves_nothing_poisoned(tiny_idx, tmp_path):
+    with pytest.raises(TrainingDiverged, match="the training cost became (nan|inf) at epoch 1, minibatch .*: lower "
+                                               "the learning rate"):
+        # 1e300 is finite, but not in float32: the first step's weights become inf, the cost NaN
+        sgd_optimization_mnist(learning_rate=1e300, n_epochs=3, dataset=str(tiny_idx), batch_size=20,
+                               output_folder=tmp_path / "run", floatX="float32")
+    assert not (tmp_path / "run").exists()  # it failed at its first step: nothing saved, no empty folder left
+
+
+def test_a_run_that_diverges_later_keeps_its_finished_epochs(tiny_idx, tmp_path, monkeypatch):
+    import dltutorial.core.training as training
+
+    step_costs = iter([1.0] * 60 + [float("nan")])
+    real_finite = training.finite
+    monkeypatch.setattr(training, "finite", lambda cost, *where: real_finite(next(step_costs), *where))
+    with pytest.raises(TrainingDiverged, match="became nan at epoch 3, minibatch 10"):
+        sgd_optimization_mnist(n_epochs=5, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+    record = json.loads((tmp_path / "run" / "results.json").read_text())  # valid JSON: no NaN, no Infinity
+    assert record["status"] == "failed"
+    with open(tmp_path / "run" / "best_model.pkl", "rb") as f:
+        assert all(numpy.isfinite(p.get_value()).all() for p in pickle.load(f).params)
+
+
+def test_results_json_holds_no_infinity(tmp_path):
+    files.save_json({"best": float("inf"), "costs": [1.0, float("nan")], "n": numpy.float32(2.5)}, tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text()) == {"best": None, "costs": [1.0, None], "n": 2.5}
+
+
+@pytest.mark.parametrize("content, problem", [(None, "no such model file"), (b"", "not a readable model"),
+                                              (pickle.dumps([1, 2]), "holds a list, not the LogisticRegression")])
+def test_predict_names_a_missing_truncated_or_foreign_model(content, problem, tiny_idx, tmp_path):
+    model = tmp_path / "best_model.pkl"
+    if content is not None:
+        model.write_bytes(content)
+    with pytest.raises(Exception, match=problem):
+        predict(dataset=str(tiny_idx), model=str(model))
+
+
+def test_a_model_saved_under_jax_predicts_in_c(tiny_idx, tmp_path):
+    pytest.importorskip("jax")
+    record = sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, mode="jax", floatX="float64",
+                                    output_folder=tmp_path / "run")
+    assert record["mode"] == "jax"
+    assert predict(dataset=str(tiny_idx), model=str(tmp_path / "run" / "best_model.pkl"), mode="c").shape == (10,)
+
+
+def test_make_data_downloads_a_corrupt_file_again(tmp_path):
+    """fetch() keeps good files and replaces a corrupt one from the mirror (here a local folder)."""
+    mirror = write_idx_folder(tmp_path / "mirror")
+    checksums = {path.name[:-3]: {__import__("hashlib").md5(path.read_bytes()).hexdigest()}
+                 for path in mirror.iterdir()}
+    dest = tmp_path / "data"
+    fetch(dest, mirrors=[mirror.as_uri() + "/"], checksums=checksums)
+    broken = dest / "train-labels-idx1-ubyte.gz"
+    broken.write_bytes(b"\x1f\x8b garbage")
+    fetch(dest, mirrors=[mirror.as_uri() + "/"], checksums=checksums)
+    assert broken.read_bytes() == (mirror / "train-labels-idx1-ubyte.gz").read_bytes()
+
+
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.Popen([sys.executable, "-m", "dltutorial", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_killed_plain_run_resumes_with_identical_numbers(tmp_path):
+    """SIGKILL (no chance to clean up) after a checkpoint, then --resume: the numbers of an uninterrupted run."""
+    data = write_idx_folder(tmp_path / "idx", n_train=3000)
+    args = ["logistic_sgd", "--n-epochs", "40", "--batch-size", "10", "--data", str(data), "--floatX", "float64"]
+    assert run_cli(*args, "--output-folder", "whole", cwd=tmp_path).wait(timeout=300) == 0
+    killed = run_cli(*args, "--output-folder", "killed", cwd=tmp_path)
+    checkpoint = tmp_path / "killed" / "checkpoints" / "logistic_sgd-training.pkl"
+    deadline = time.time() + 120
+    while not checkpoint.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    if json.loads((tmp_path / "killed" / "results.json").read_text())["status"] == "done":
+        pytest.skip("the run finished before it could be killed")
+    resumed = run_cli(*args, "--resume", "killed", cwd=tmp_path)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    assert "... resuming after epoch" in out
+    whole, again = (json.loads((tmp_path / name / "results.json").read_text()) for name in ("whole", "killed"))
+    assert again["status"] == "done"
+    assert again["training"]["epoch_costs"] == whole["training"]["epoch_costs"]
+    assert again["test_error"] == whole["test_error"] and again["training"]["validation"] == whole["training"][
+        "validation"]
