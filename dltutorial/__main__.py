@@ -88,8 +88,9 @@ def build_parser():
     for name, (func, summary) in TUTORIALS.items():
         p = sub.add_parser(name, help=summary, description=summary)
         _add_signature_options(p, func)
-        p.add_argument("--data", dest="data", default=None,
-                       help="the data set: a file or folder (default: looked up; see data/README.md)")
+        if any(name in inspect.signature(func).parameters for name in DATASET_PARAMETERS):
+            p.add_argument("--data", dest="data", default=None,
+                           help="the data set: a file or folder (default: looked up; see data/README.md)")
         p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
                        help="compile backend (default here: %(default)s)")
         if "floatX" in inspect.signature(func).parameters:
@@ -108,7 +109,7 @@ def main(argv=None):
     use_one_blas_thread_by_default()
     debug = args.pop("debug")
     func = TUTORIALS[args.pop("tutorial")][0]
-    data = args.pop("data")
+    data = args.pop("data", None)
     params = inspect.signature(func).parameters
     if data is not None:
         args[next(p for p in DATASET_PARAMETERS if p in params)] = data

@@ -196,3 +196,19 @@ def test_a_checkpoint_of_another_model_is_refused(tiny_idx, tmp_path):
     from dltutorial.mlp import test_mlp
     with pytest.raises(CheckpointError, match="belongs to another model"):
         test_mlp(n_epochs=1, dataset=str(tiny_idx), batch_size=20, n_hidden=10, output_folder=tmp_path / "run")
+
+
+def test_training_time_adds_up_over_the_parts_of_a_resumed_loop(tmp_path):
+    import numpy
+    import pytensor
+    import pytensor.tensor as pt
+
+    from dltutorial.core.compile import compile_function
+
+    counter = pytensor.shared(numpy.float64(0.0))
+    index = pt.lscalar("index")
+    step = compile_function([index], counter + index, updates=[(counter, counter + 1)])
+    first = training.train_epochs(step, 50, 1, checkpoint=tmp_path / "loop.pkl", log=lambda line: None)
+    resumed = training.train_epochs(step, 50, 2, checkpoint=tmp_path / "loop.pkl", log=lambda line: None)
+    assert len(resumed) == 2 and resumed[0] == first[0] and counter.get_value() == 100
+    assert first.seconds > 0 and resumed.seconds > first.seconds  # the first epoch's time is kept

@@ -16,7 +16,7 @@ import pytest
 from dltutorial.__main__ import main
 from dltutorial.core import files
 from dltutorial.core.data import DataError, fetch, load_data
-from dltutorial.core.errors import ArgumentError, TrainingDiverged
+from dltutorial.core.errors import TrainingDiverged
 from dltutorial.logistic_sgd import predict, sgd_optimization_mnist
 
 from .tiny_data import write_idx_folder
@@ -42,6 +42,12 @@ def test_bad_arguments_are_refused_before_any_work(options, named, tiny_idx, tmp
     message = one_line_error(["logistic_sgd", "--data", str(tiny_idx), *options], capsys)
     assert message.startswith("error: ") and named in message
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left
+
+
+def test_data_for_a_tutorial_that_takes_none_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lstm_chars", "--data", "somewhere"])
+    assert exit_info.value.code == 2 and "unrecognized arguments: --data somewhere" in capsys.readouterr().err
 
 
 def test_model_arguments_are_checked_too(tiny_idx, capsys):

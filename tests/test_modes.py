@@ -1,4 +1,7 @@
-"""Every installed compile mode gives the same training costs (float64)."""
+"""The compile modes: their errors, their one graph for every backend, and what they do beyond PyTensor's defaults.
+
+That every mode gives every tutorial's costs is tests/test_agreement.py's job.
+"""
 
 import numpy
 import pytensor
@@ -9,26 +12,8 @@ from dltutorial.core.compile import TutorialFunction, compile_function
 from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
 from dltutorial.core.modes import ModeError, available_modes, check_float_type, check_mode
-from dltutorial.core.steps import sgd_training_function
-from dltutorial.mlp import MLP
 
 needs_jax = pytest.mark.skipif("jax" not in available_modes(), reason="JAX is not installed (pip install -e .[jax])")
-
-
-def mlp_costs(mode, dataset, steps=5):
-    """The first ``steps`` minibatch costs of the MLP tutorial's training function."""
-    with pytensor.config.change_flags(floatX="float64"):
-        datasets = load_data(dataset)
-        index, x, y = pt.lscalar("index"), pt.matrix("x"), pt.ivector("y")
-        model = MLP(numpy.random.RandomState(1234), x, 64, 20, 10)
-        cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
-        train = sgd_training_function(index, 20, x, y, cost, model.params, 0.1, datasets[0], mode=mode)
-        return [float(train(i)) for i in range(steps)]
-
-
-@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
-def test_modes_agree_with_c(mode, tiny_idx):
-    numpy.testing.assert_allclose(mlp_costs(mode, tiny_idx), mlp_costs("c", tiny_idx), rtol=1e-8)
 
 
 def test_unknown_mode_is_a_one_line_error():

@@ -53,6 +53,7 @@ MIRRORS = (
 )
 N_TRAIN = 50000  # the tutorial's training set: the first 50,000 training images
 HOW_TO_GET = "run `make data` (or python -m dltutorial.core.data fetch), pass --data PATH, or set DLTUTORIAL_DATA"
+REPAIR = HOW_TO_GET + " (make data replaces a corrupt file)"
 
 _IDX_DTYPES = {0x08: numpy.uint8, 0x09: numpy.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -69,7 +70,7 @@ def _read_bytes(path):
     except FileNotFoundError:
         raise DataError(f"{path}: file not found; {HOW_TO_GET}") from None
     except (EOFError, OSError, zlib.error) as error:
-        raise DataError(f"{path}: corrupt or truncated file ({error}); {HOW_TO_GET} (make data replaces a corrupt file)") from None
+        raise DataError(f"{path}: corrupt or truncated file ({error}); {REPAIR}") from None
 
 
 def read_idx(path):
@@ -77,14 +78,14 @@ def read_idx(path):
     path = Path(path)
     raw = _read_bytes(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); {HOW_TO_GET} (make data replaces a corrupt file)")
+        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); {REPAIR}")
     ndim = raw[3]
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = numpy.dtype(_IDX_DTYPES[raw[2]])
     expected = header + int(numpy.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
-        raise DataError(f"{path}: truncated IDX file ({len(raw)} bytes, header says {expected}); {HOW_TO_GET} (make data replaces a corrupt file)")
+        raise DataError(f"{path}: truncated IDX file ({len(raw)} bytes, header says {expected}); {REPAIR}")
     return numpy.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
 
@@ -146,7 +147,7 @@ def _load_pickle(path):
         with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
             splits = pickle.load(f, encoding="latin1")  # the original is a Python 2 pickle
     except (EOFError, OSError, zlib.error, pickle.UnpicklingError, ValueError) as error:
-        raise DataError(f"{path}: corrupt or truncated pickle ({error}); {HOW_TO_GET} (make data replaces a corrupt file)") from None
+        raise DataError(f"{path}: corrupt or truncated pickle ({error}); {REPAIR}") from None
     return splits
 
 

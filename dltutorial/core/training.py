@@ -130,9 +130,18 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
     return result
 
 
+class EpochCosts(list):
+    """Each epoch's mean cost, and ``seconds``: the time its minibatches took, over every part of a resumed run."""
+
+    seconds = 0.0
+
+
 def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training epoch {epoch}, cost {cost:f}",
                  layer=None, checkpoint=None, also_save=(), on_epoch=None, log=print):
     """Call ``step(index=i, **kwargs)`` on every minibatch for ``n_epochs``; return each epoch's mean cost.
+
+    The costs come as :class:`EpochCosts`, whose ``seconds`` is the training
+    time (not the hooks' or the checkpoints').
 
     A step that returns several numbers (the cA's cost and Jacobian norm)
     gets a list of their means per epoch.
@@ -146,25 +155,28 @@ def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training ep
     :param on_epoch: called as ``on_epoch(epoch)`` after each epoch's line (e.g. to save filters, to reshuffle)
     """
     kwargs = kwargs or {}
-    costs = []
+    costs = EpochCosts()
     checkpoint = Checkpoint(checkpoint, [step], also_save) if checkpoint else None
     state = checkpoint.restore() if checkpoint else None
     if state is not None:
-        costs = state["costs"]
+        costs.extend(state["costs"])
+        costs.seconds = state["seconds"]
         log("... resuming after epoch %i from %s" % (len(costs), checkpoint.path))
     what = "training" if layer is None else f"layer {layer}"
     for epoch in range(len(costs), n_epochs):
         c = []
+        start_time = timeit.default_timer()
         with _progress(n_train_batches, f"{what} epoch {epoch}") as bar:
             for batch_index in range(n_train_batches):
                 c.append(finite(step(index=batch_index, **kwargs), epoch, batch_index))
                 bar.update()
+        costs.seconds += timeit.default_timer() - start_time
         costs.append(numpy.mean(c, axis=0, dtype="float64").tolist())  # a float, or a list for a step of several
         log(line.format(layer=layer, epoch=epoch, cost=costs[-1]))
         if on_epoch is not None:
             on_epoch(epoch)
         if checkpoint:  # after on_epoch, whose work (a reshuffle, an evaluation) the checkpoint keeps
-            checkpoint.save({"costs": costs})
+            checkpoint.save({"costs": list(costs), "seconds": costs.seconds})
     return costs
 
 
