@@ -75,10 +75,10 @@ run-%: $(SETUP)
 # Every tutorial with its published settings on real MNIST, then REPRODUCTION.md (QUICK=1: <10 min).
 # Interrupted? Run it again: each tutorial resumes after its last finished epoch.
 reproduce: $(SETUP)
-	$(PYTHON) -m dltutorial.reproduce $(if $(QUICK),--quick) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
+	$(PYTHON) -m bench.reproduce $(if $(QUICK),--quick) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
 
 bench: $(SETUP)
-	$(PYTHON) -m dltutorial.bench $(ARGS)
+	$(PYTHON) -m bench.run $(ARGS)
 
 # The original Theano LeNet step, timed on Aesara (Theano's fork; Theano no longer installs on
 # Python 3.11 with numpy 2), in its own environment.

@@ -11,6 +11,8 @@ import platform
 import pytensor
 import threadpoolctl
 
+from dltutorial.core.configure import configure_pytensor
+
 
 def cpu_model():
     """The CPU's model name with its family and model numbers (a VM may hide the full name)."""
@@ -28,7 +30,7 @@ def blas_libraries():
     """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
 
     numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
-    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.core.compile`).
+    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.core.configure`).
     """
     return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
              "kernel": info.get("architecture"), "threads": info["num_threads"]}
@@ -36,5 +38,10 @@ def blas_libraries():
 
 
 def c_blas():
-    """The BLAS PyTensor's C code links, as ``blas__ldflags`` names it (``-lopenblas``)."""
+    """The BLAS PyTensor's C code links, as ``blas__ldflags`` names it (``-lopenblas``).
+
+    Asks :func:`~dltutorial.core.configure.configure_pytensor` first, which the
+    first compile would call: before it, the flag is PyTensor's own default.
+    """
+    configure_pytensor()
     return " ".join(flag for flag in pytensor.config.blas__ldflags.split() if flag.startswith("-l")) or "none"

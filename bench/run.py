@@ -38,6 +38,7 @@ import pytensor.tensor as pt
 
 from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.compile import compile_function
+from dltutorial.core.configure import configure_pytensor
 from dltutorial.core.data import load_data, load_mnist
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.minibatches import minibatch_givens
@@ -174,6 +175,7 @@ def main(argv=None):
                              "scipy-openblas32 (pip install scipy-openblas32), to compare the two")
     args = parser.parse_args(argv)
     if args.c_blas == "scipy-openblas32":
+        configure_pytensor()  # first, so that the first compile does not set the system's BLAS over ours
         pytensor.config.blas__ldflags = scipy_openblas32_ldflags()
     only = args.only or STEPS
     unknown = set(only) - set(STEPS)

@@ -2,7 +2,7 @@
 
 Every function trains with the tutorial's idiom (the data in shared
 variables, ``givens`` minibatches, one compiled Adam step per minibatch, the
-shared :func:`~dltutorial.core.training.pretrain_layers` loop) and writes its
+shared :func:`~dltutorial.core.training.train_epochs` loop) and writes its
 figures and a ``results.json`` into a run folder ``runs/<name>-<time>/``:
 
 =================================  ==============================================================

@@ -22,3 +22,11 @@ def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):
     assert machine["cpu"] in table and "OPENBLAS_NUM_THREADS=1" in table
     c_rows = [line for line in table.splitlines() if line.startswith("| mlp | c |")]
     assert len(c_rows) == 1 and float(c_rows[0].split("|")[6]) > 0  # its ratio to the numpy floor
+
+
+def test_the_recorded_machine_names_the_c_backends_blas():
+    """Asked before anything is compiled, the machine line names the BLAS the first compile will link."""
+    from bench.machine import c_blas
+    from dltutorial.core.configure import have_blas
+
+    assert (c_blas() != "none") == have_blas()

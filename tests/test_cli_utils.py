@@ -103,3 +103,16 @@ def test_importing_the_tutorials_changes_nothing_in_pytensor_or_matplotlib():
     env = dict(os.environ, PYTHONWARNINGS="ignore", PYTENSOR_FLAGS="")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_every_module_the_makefile_runs_exists():
+    """``make bench``, ``make reproduce``, ``make data`` ... run ``python -m <module>``: each must be importable."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    modules = set(re.findall(r"\$\(PYTHON\) -m ([\w.]+)", makefile)) - {"pip", "pytest"}
+    assert {"dltutorial", "bench.run", "bench.reproduce", "dltutorial.core.data"} <= modules
+    for module in modules:
+        assert importlib.util.find_spec(module) is not None, f"the Makefile runs python -m {module}, which is missing"
