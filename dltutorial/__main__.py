@@ -88,15 +88,16 @@ def build_parser():
     for name, (func, summary) in TUTORIALS.items():
         p = sub.add_parser(name, help=summary, description=summary)
         _add_signature_options(p, func)
-        if any(name in inspect.signature(func).parameters for name in DATASET_PARAMETERS):
+        params = inspect.signature(func).parameters
+        if any(name in params for name in DATASET_PARAMETERS):
             p.add_argument("--data", dest="data", default=None,
                            help="the data set: a file or folder (default: looked up; see data/README.md)")
         p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
                        help="compile backend (default here: %(default)s)")
-        if "floatX" in inspect.signature(func).parameters:
+        if "floatX" in params:
             p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
                            help="float type (default: %(default)s)")
-        if "output_folder" in inspect.signature(func).parameters:
+        if "output_folder" in params:
             p.add_argument("--resume", dest="output_folder", metavar="RUN_FOLDER",
                            help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch "
                                 "(the same as --output-folder RUN_FOLDER)")

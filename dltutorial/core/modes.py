@@ -19,14 +19,14 @@ from pytensor.compile.mode import Mode
 from .configure import configure_pytensor, have_blas
 from .errors import TutorialError
 
-MODE_NAMES = ("c", "numba", "jax")
+LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}  # our mode -> PyTensor's linker
+MODE_NAMES = tuple(LINKERS)
 FLOAT_TYPES = ("float32", "float64")
 REWRITE_TAGS = {
     "c": ("dltutorial_shapes", "dltutorial_c", "dltutorial_random"),
     "numba": ("dltutorial_shapes", "dltutorial_random"),
     "jax": ("dltutorial_shapes", "dltutorial_jax", "dltutorial_random"),
 }
-LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}
 
 
 class ModeError(TutorialError, ValueError):

@@ -26,7 +26,6 @@ Nothing else is written to the current directory.
 
 import json
 import shutil
-
 import time
 import timeit
 from pathlib import Path
@@ -39,6 +38,7 @@ from .files import save_json
 from .modes import check_float_type, check_mode
 
 SETTINGS = ("output_folder", "mode", "floatX")
+RESUME_KEYS = ("tutorial", "mode", "floatX")  # with the parameters: what a resumed run must share with its folder
 
 
 def new_run_folder(tutorial, base="runs"):
@@ -74,6 +74,11 @@ def newest_run_file(tutorial, name, base="runs"):
     return found[-1]
 
 
+def _settings(record):
+    """A record's parameters, tutorial, mode and float type, in one dict."""
+    return {**record.get("parameters", {}), **{key: record.get(key) for key in RESUME_KEYS}}
+
+
 class SettingsMismatch(TutorialError, ValueError):
     """A run asked to resume a folder made with other settings."""
 
@@ -105,8 +110,7 @@ class Run:
         except (OSError, ValueError) as error:
             raise SettingsMismatch(f"{folder}/results.json is unreadable ({error}): "
                                    "give another output folder, or delete this one to start over") from None
-        settings = {**earlier.get("parameters", {}), **{k: earlier.get(k) for k in ("tutorial", "mode", "floatX")}}
-        wanted = {**self.record["parameters"], **{k: self.record[k] for k in ("tutorial", "mode", "floatX")}}
+        settings, wanted = _settings(earlier), _settings(self.record)
         differ = [f"{k} {settings.get(k)!r} (asked: {wanted.get(k)!r})" for k in sorted(set(settings) | set(wanted))
                   if settings.get(k) != wanted.get(k)]
         if differ:
