@@ -20,7 +20,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .core.random_init import random_stream
+from .core.random_init import pytensor_stream
 from .mlp import HiddenLayer
 from .core.nnet import elu
 
@@ -77,7 +77,7 @@ class Autoencoder:
         """
         self.input = input
         self.is_training = pt.scalar("is_training", dtype="int8") if is_training is None else is_training
-        layer_input = input_noise(input, noise, noise_level, self.is_training, random_stream(seed))
+        layer_input = input_noise(input, noise, noise_level, self.is_training, pytensor_stream(seed))
         self.encoder = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             self.encoder.append(HiddenLayer(rng, layer_input, n_in, n_out, W=init(rng, n_in, n_out),
@@ -142,7 +142,7 @@ class VariationalAutoencoder:
         self.gamma_layer = HiddenLayer(rng, layer_input, sizes[-2], sizes[-1],
                                        W=he_normal(rng, sizes[-2], sizes[-1]), activation=None)
         mean, gamma = self.mean_layer.output, self.gamma_layer.output
-        noise = random_stream(seed).normal(0.0, 1.0, size=mean.shape, dtype=mean.dtype)
+        noise = pytensor_stream(seed).normal(0.0, 1.0, size=mean.shape, dtype=mean.dtype)
         self.codings = mean + pt.exp(0.5 * gamma) * noise
         self.decoder = []
         layer_input = self.codings

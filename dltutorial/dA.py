@@ -36,7 +36,7 @@ class dA:
         """
         :type numpy_rng: numpy.random.RandomState
         :param numpy_rng: number random generator used to generate weights
-        :type theano_rng: pytensor.tensor.random.utils.RandomStream
+        :type theano_rng: dltutorial.core.rng_mrg.MRG_RandomStreams (or PyTensor's RandomStream)
         :param theano_rng: symbolic random generator for the corruption; by
                            default one seeded from ``numpy_rng`` (the name
                            is the tutorial's, so its calls run unchanged)

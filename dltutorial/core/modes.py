@@ -18,6 +18,8 @@ from pytensor.compile.mode import Mode
 
 from .configure import configure_pytensor, have_blas
 from .errors import TutorialError
+from .patches import register_jax_implementation as register_patches_in_jax
+from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
 LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}  # our mode -> PyTensor's linker
 MODE_NAMES = tuple(LINKERS)
@@ -92,5 +94,7 @@ def _configure_jax():
 
     importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
     jax.config.update("jax_enable_x64", True)
+    register_patches_in_jax()
+    register_mrg_in_jax()
     if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
         jax.config.update("jax_default_matmul_precision", "highest")

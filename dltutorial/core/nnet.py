@@ -1,32 +1,33 @@
 """Ops PyTensor 3 no longer ships: ``relu`` and ``elu``, and convolution and pooling for LeNet.
 
 PyTensor 3 no longer ships Theano's ``nnet.relu``, ``nnet.conv2d`` and
-``signal.pool``.  :func:`relu` (and :func:`elu`) is one line; :func:`conv2d` and
-:func:`pool_2d` are rebuilt from ordinary tensor operations (slices, a join,
-one matrix product, a reshape and a max), so PyTensor differentiates them
-and every backend (C, Numba, JAX) compiles them without special code.
+``signal.pool``.  :func:`relu` (and :func:`elu`) is one line.  :func:`conv2d`
+lays every filter-sized window of the input out as a column (the patch
+matrix, :class:`~dltutorial.core.patches.Patches`) and contracts the
+columns with the filters in **one** matrix product, so nearly all the
+arithmetic runs in BLAS.  :func:`pool_2d` reshapes each non-overlapping
+window onto its own axes and reduces over them.  PyTensor differentiates
+both; the patch op's gradient is its adjoint, which adds each column back
+onto its window.
 
 Why this formulation (measured with PyTensor's profiler on LeNet's layers,
-batch 500, C backend, forward and backward): the convolution stacks the
-``k_rows * k_cols`` shifted views of the input ("patches", im2col) and
-contracts them with the filters in **one** matrix product, so nearly all the
-arithmetic runs in BLAS.  One product per filter tap instead was 1.3x
-(layer 1) and 3.9x (layer 0) slower: 25 products whose inner dimension is
-only the channel count.  The input is first copied batch-last, ``(channels,
-rows, cols * batch)``: each shifted view is then a block of long contiguous
-runs, the stacked patches come out in the matrix layout the product needs,
-and the gradient (one slice increment per tap) runs at memory speed; from
-the batch-first layout the stacking and the reshape after it took 119 ms a
-step instead of 26 ms.  Gathering the patches with an integer index was
-faster forwards (13 ms) but its gradient, PyTensor's index increment, took
-97 ms against 6 ms for the 25 slice increments.  Pooling reshapes each
-non-overlapping window onto its own axes and reduces over them, batch-last
-again, so that pooling a convolution's output needs no copy.
-``pool_2d(..., ignore_border=True)`` is the pooling the tutorial uses.
+batch 500, C backend, forward and backward): one product per filter tap
+instead was 1.3x (layer 1) and 3.9x (layer 0) slower, 25 products whose
+inner dimension is only the channel count.  The patch matrix is built
+batch-last, ``(channels, rows, cols, batch)``: each window row is then a
+long contiguous run, the columns come out in the layout the product needs,
+and pooling a convolution's output needs no copy.  Gathering the patches
+with an integer index was as fast forwards, but its gradient (PyTensor's
+index increment) took 97 ms against 6 ms for the window-by-window sums.
+Built from slices and a join, the patch matrix compiled slower (see
+:mod:`~dltutorial.core.patches`).  ``pool_2d(..., ignore_border=True)`` is the pooling the
+tutorial uses.
 """
 
 import numpy
 import pytensor.tensor as pt
+
+from .patches import Patches
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
@@ -97,15 +98,8 @@ def conv2d(input, filters, filter_shape=None, input_shape=None, border_mode="val
     n_filters = filters.shape[0] if n_filters is None else n_filters
     out_rows = (input.shape[2] if rows is None else rows) - k_rows + 1
     out_cols = (input.shape[3] if cols is None else cols) - k_cols + 1
-
-    # (channels, rows, cols * batch): batch-last, copied once into this layout;
-    # columns j..j+out_cols-1 of every example are then one contiguous slice
-    image = input.dimshuffle(1, 2, 3, 0).reshape((input.shape[1], input.shape[2], -1))
-    taps = [image[:, i:i + out_rows, j * batch:(j + out_cols) * batch]
-            for i in range(k_rows) for j in range(k_cols)]
-    # patches[(ch, i, j), (r, c, b)] = input[b, ch, r + i, c + j]
-    patches = pt.stack(taps, axis=1).reshape((-1, out_rows * out_cols * batch))
-    out = pt.dot(filters.reshape((n_filters, -1)), patches)
+    # columns ordered (r, c, b): batch last, the layout pool_2d reduces without a copy
+    out = pt.dot(filters.reshape((n_filters, -1)), Patches(k_rows, k_cols)(input))
     return out.reshape((n_filters, out_rows, out_cols, batch)).dimshuffle(3, 0, 1, 2)
 
 

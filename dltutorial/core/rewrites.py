@@ -13,9 +13,11 @@ tag                    modes              what it does
 ``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
                                           batch size 1; sums of squares in a vectorised loop;
                                           softmax inlined; vector maths split from fused loops
-``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``
+``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``;
+                                          MRG streams advanced in place
 ``dltutorial_jax``     jax                sums cast back to their output dtype; minibatch
-                                          slices taken by index vectors JAX can trace
+                                          slices taken by index vectors JAX can trace;
+                                          MRG draw sizes given as static tuples
 =====================  =================  ===================================================
 """
 
@@ -43,6 +45,8 @@ from pytensor.tensor.special import LogSoftmax, Softmax
 from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneTypeT
+
+from .rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
 
 
 @node_rewriter(None)
@@ -265,9 +269,15 @@ def register_rewrites():
     # JAX, which PyTensor rewrites with its own query
     optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
                                  "dltutorial_random", "jax")
+    # in PyTensor's inplace phase (after its destroy handler is added at 49.5), as its random_make_inplace
+    optdb.register("dltutorial_mrg_inplace", dfs_rewriter(mrg_uniform_inplace, ignore_newtrees=True),
+                   "dltutorial_random", position=50.9)
     # after fusion, so that no later rewrite folds the cast back into the sum's dtype
     optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
                    position=49.2)
+    # where PyTensor hands its own random draws their sizes as tuples under JAX (also inside scans: "jax")
+    optdb.register("dltutorial_jax_mrg_size_as_tuple", in2out(jax_size_as_tuple), "dltutorial_jax", "jax",
+                   position=100)
     # before canonicalize (position 1), which may drop the shape check the rewrite reads the row count from
     optdb.register("dltutorial_minibatch_slice_as_take", in2out(minibatch_slice_as_take), "dltutorial_jax",
                    position=0.9)
