@@ -136,3 +136,18 @@ def test_fetch_offline_fails_in_one_line(tmp_path):
         fetch(tmp_path / "dest", mirrors=["file:///nonexistent/"])
     assert "\n" not in str(error.value)
     assert list((tmp_path / "dest").iterdir()) == []
+
+
+REAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.mark.skipif(not REAL_MNIST.is_dir(), reason="the real MNIST files are not on this machine")
+def test_the_checksum_table_matches_the_real_files():
+    import hashlib
+
+    # the loaders accept a file whose .gz or whose content has the published md5: this machine's
+    # train-images was compressed again (its README says so), the other three are the published files
+    for stem, (md5_gz, md5_raw) in data.MNIST_MD5.items():
+        packed = (REAL_MNIST / (stem + ".gz")).read_bytes()
+        assert hashlib.md5(gzip.decompress(packed)).hexdigest() == md5_raw
+        assert (hashlib.md5(packed).hexdigest() == md5_gz) == (stem != "train-images-idx3-ubyte")

@@ -7,6 +7,7 @@ import pytensor.tensor as pt
 import pytest
 from pytensor.gradient import verify_grad
 
+from dltutorial.core.data import load_data
 from dltutorial.core.runs import MissingRunFile
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
@@ -63,7 +64,9 @@ def test_hidden_layer_initialisation():
 def test_mlp_attributes():
     model = MLP(numpy.random.RandomState(1234), pt.matrix("x"), 64, 20, 10)
     assert [p.get_value().shape for p in model.params] == [(64, 20), (20,), (20, 10), (10,)]
-    assert model.L1.eval() > 0 and model.L2_sqr.eval() > 0
+    W1, W2 = model.hiddenLayer.W.get_value(), model.logRegressionLayer.W.get_value()
+    assert float(model.L1.eval()) == pytest.approx(numpy.abs(W1).sum() + numpy.abs(W2).sum(), rel=1e-6)
+    assert float(model.L2_sqr.eval()) == pytest.approx((W1 ** 2).sum() + (W2 ** 2).sum(), rel=1e-6)
 
 
 def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, capsys):
@@ -79,7 +82,11 @@ def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, capsys):
     with open(run_folder / "best_model.pkl", "rb") as f:
         assert isinstance(pickle.load(f), LogisticRegression)
     predictions = predict(dataset=tiny_idx, n=10)  # finds the newest run's best_model.pkl
-    assert predictions.shape == (10,)
+    with open(run_folder / "best_model.pkl", "rb") as f:
+        model = pickle.load(f)
+    test_x = load_data(str(tiny_idx))[2][0].get_value()[:10]
+    scores = test_x @ model.W.get_value() + model.b.get_value()  # softmax keeps the order: argmax of the scores
+    numpy.testing.assert_array_equal(predictions, scores.argmax(axis=1))
 
 
 def test_predict_without_a_saved_model_is_a_one_line_error(tiny_idx):

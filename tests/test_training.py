@@ -62,3 +62,30 @@ def test_validation_frequency_is_half_the_patience_when_smaller_than_an_epoch():
                    n_epochs=1, patience=4, log=lambda line: None)
     # validate every 2 minibatches; the run stops once the iteration reaches the patience (4)
     assert len(seen) == 2 and steps == [0, 1, 2, 3, 4]
+
+
+def test_shuffler_keeps_examples_with_their_labels_and_restores_an_order():
+    import numpy
+    import pytensor
+    import pytensor.tensor as pt
+
+    from dltutorial.core.minibatches import Shuffler
+
+    x = pytensor.shared(numpy.arange(20.0).reshape(10, 2))
+    labels = pytensor.shared(numpy.arange(10.0))
+    y = pt.cast(labels, "int32")  # as shared_dataset gives them: the shuffler permutes the vector under the cast
+    shuffler = Shuffler(numpy.random.RandomState(0), x, y)
+    shuffler.shuffle()
+    saved, rows = shuffler.state(), x.get_value().copy()
+    assert not numpy.array_equal(labels.get_value(), numpy.arange(10))  # it moved
+    numpy.testing.assert_array_equal(x.get_value()[:, 0], 2 * labels.get_value())  # and kept the pairs
+    shuffler.shuffle()
+    shuffler.restore(saved)  # a resumed run puts the rows back where the checkpoint had them
+    numpy.testing.assert_array_equal(x.get_value(), rows)
+    shuffler.shuffle()
+    again = Shuffler(numpy.random.RandomState(0), x, y)
+    again.restore(saved)
+    again.shuffle()
+    shuffler.restore(saved)
+    shuffler.shuffle()  # the generator's state came back too: the next permutation is the same
+    numpy.testing.assert_array_equal(x.get_value()[:, 0], 2 * labels.get_value())

@@ -72,3 +72,40 @@ def test_adadelta_state_lives_in_shared_variables_of_the_parameter_shape():
     updates = rules.adadelta(pt.sum(W ** 2), [W], lr=0.1, rho=0.95, epsilon=1e-5)
     state = [var for var, _ in updates if var is not W]
     assert len(state) == 2 and all(var.get_value().shape == (4, 3) for var in state)
+
+
+def by_hand(rule, hyper, p, g, state):
+    """One step of ``rule`` in numpy, written from its docstring: the new p; ``state`` updated in place."""
+    if rule is rules.momentum:
+        state["v"] = hyper["momentum"] * state.get("v", 0) - hyper["lr"] * g
+        return p + state["v"]
+    if rule is rules.adagrad:
+        state["acc"] = state.get("acc", 0) + g ** 2
+        return p - hyper["lr"] * g / numpy.sqrt(state["acc"] + hyper["epsilon"])
+    if rule is rules.rmsprop:
+        state["acc"] = hyper["rho"] * state.get("acc", 0) + (1 - hyper["rho"]) * g ** 2
+        return p - hyper["lr"] * g / numpy.sqrt(state["acc"] + hyper["epsilon"])
+    if rule is rules.adadelta:
+        rho, eps = hyper["rho"], hyper["epsilon"]
+        state["acc"] = rho * state.get("acc", 0) + (1 - rho) * g ** 2
+        step = g * numpy.sqrt(state.get("delta", 0) + eps) / numpy.sqrt(state["acc"] + eps)
+        state["delta"] = rho * state.get("delta", 0) + (1 - rho) * step ** 2
+        return p - hyper["lr"] * step
+    raise ValueError(rule)
+
+
+HAND = [(rules.momentum, {"lr": 0.05, "momentum": 0.9}), (rules.adagrad, {"lr": 0.5, "epsilon": 1e-6}),
+        (rules.rmsprop, {"lr": 0.01, "rho": 0.9, "epsilon": 1e-6}),
+        (rules.adadelta, {"lr": 1.0, "rho": 0.95, "epsilon": 1e-5})]
+
+
+@pytest.mark.parametrize("rule, hyper", HAND, ids=[r.__name__ for r, _ in HAND])
+def test_first_four_steps_match_a_hand_computation(rule, hyper):
+    with pytensor.config.change_flags(floatX="float64"):
+        p, cost = quadratic("float64")
+        step = compile_function([], cost, updates=rule(cost, [p], **hyper))
+        expected, state = numpy.zeros(3), {}
+        for _ in range(4):
+            expected = by_hand(rule, hyper, expected, CURVATURE * (expected - TARGET), state)
+            step()
+            numpy.testing.assert_allclose(p.get_value(), expected, rtol=1e-12)
