@@ -106,7 +106,7 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
         print("... pre-training the model")
         run.record["pretraining_costs"] = [
             train_epochs(pretraining_fns[i], n_train_batches, pretraining_epochs, kwargs={"lr": pretrain_lr},
-                         line="Pre-training layer {layer}, epoch {epoch}, cost {cost:f}", layer=i,
+                         line="Pre-training layer {layer}, epoch {epoch}, cost  {cost}", layer=i,
                          checkpoint=run.checkpoint("pretraining", layer=i))
             for i in range(dbn.n_layers)]
         run.record["pretraining_seconds"] = sum(costs.seconds for costs in run.record["pretraining_costs"])

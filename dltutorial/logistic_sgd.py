@@ -131,7 +131,7 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
         result = early_stopping(train_model, n_train_batches, validate_model, test_model,
                                 n_epochs=n_epochs, patience=5000, on_best=save_best_model,
                                 checkpoint=run.checkpoint("training"))
-        print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
+        print(("Optimization complete with best validation score of %f %%,with test performance %f %%")  # sic
               % (result.best_validation_loss * 100.0, result.test_score * 100.0))
         print("The code run for %d epochs, with %f epochs/sec" % (result.epochs, result.epochs / result.seconds))
         report_time(__file__, result.seconds, minutes=False)

@@ -1,4 +1,5 @@
 import pickle
+import re
 from pathlib import Path
 
 import numpy
@@ -75,7 +76,9 @@ def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, capsys):
     assert result["training"]["epoch_costs"][-1] < result["training"]["epoch_costs"][0]
     out = capsys.readouterr().out
     assert "epoch 1, minibatch 25/25, validation error" in out
-    assert "Optimization complete with best validation score of" in out
+    # the original's line, its missing space included
+    assert re.search(r"^Optimization complete with best validation score of \d+\.\d{6} %,with test performance "
+                     r"\d+\.\d{6} %$", out, re.MULTILINE)
     run_folder = Path(result["folder"])
     assert run_folder.parent == Path("runs") and run_folder.name.startswith("logistic_sgd-")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["idx", "runs"]  # nothing else in the working folder
