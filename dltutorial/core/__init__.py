@@ -13,8 +13,10 @@
 ``rewrites``       our graph rewrites, included only by our modes
 ``stack``          the SdA's and DBN's network: layers shared with dAs or RBMs
 ``random_init``    random streams and weight initialisation
+``rng_mrg``        Theano's MRG31k3p streams, drawn by a compiled op in every mode
 ``updates``        sgd, momentum, adadelta, rmsprop, adam -> updates lists
 ``nnet``           conv2d, pool_2d and other ops PyTensor 3 no longer ships
+``patches``        convolution's patch matrix (im2col) and its adjoint, as two ops
 ``plots``          filters, samples, curves (matplotlib, Pillow)
 ``files``          atomic writes of pickles, JSON and pictures
 =================  ==================================================================

@@ -145,7 +145,7 @@ class MRGUniform(COp):
         return [grad_undefined(self, i, x, "no gradient through a random draw") for i, x in enumerate(inputs)]
 
     def c_code_cache_version(self):
-        return (7,)
+        return (8,)
 
     def c_code(self, node, name, inputs, outputs, sub):
         states, size = inputs
@@ -173,8 +173,8 @@ class MRGUniform(COp):
             dims[d] = ((npy_int64*)PyArray_GETPTR1({size}, d))[0];
             n_elements *= dims[d];
         }}
-        if (PyArray_DIMS({states})[1] != 6 || !PyArray_IS_C_CONTIGUOUS({states})) {{
-            PyErr_SetString(PyExc_ValueError, "MRG states must be a C-contiguous (n_streams, 6) matrix");
+        if (PyArray_DIMS({states})[1] != 6 || PyArray_DIMS({states})[0] < 1 || !PyArray_IS_C_CONTIGUOUS({states})) {{
+            PyErr_SetString(PyExc_ValueError, "MRG states must be a C-contiguous (n_streams >= 1, 6) matrix");
             {fail}
         }}
         {take}
@@ -373,7 +373,7 @@ def guess_n_streams(size):
     """Theano's choice: a sixth of the elements (at most 15360) for a size of plain ints, else 15360."""
     if isinstance(size, (tuple, list)) and all(isinstance(s, (int, numpy.integer)) for s in size):
         n = int(numpy.prod(size, dtype="int64"))
-        return min(n // 6 if n > 6 else n, MAX_STREAMS)
+        return max(1, min(n // 6 if n > 6 else n, MAX_STREAMS))
     return MAX_STREAMS
 
 
