@@ -8,7 +8,7 @@ export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
 .PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
-        train-ca train-lstm train-lstm-chars reproduce bench bench-theano clean
+        train-ca train-hmc train-lstm train-lstm-chars reproduce bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -60,6 +60,9 @@ train-dbn: $(SETUP)
 
 train-ca: $(SETUP)
 	$(PYTHON) -m dltutorial cA $(ARGS)
+
+train-hmc: $(SETUP)
+	$(PYTHON) -m dltutorial hmc $(ARGS)
 
 # IMDB when imdb.pkl is found (see data/README.md), else: make train-lstm ARGS="--data synthetic"
 train-lstm: $(SETUP)

@@ -29,6 +29,7 @@ from dltutorial.convolutional_mlp import evaluate_lenet5
 from dltutorial.cA import test_cA
 from dltutorial.dA import test_dA
 from dltutorial.DBN import test_DBN
+from dltutorial.hmc import test_hmc
 from dltutorial.__main__ import one_line_errors
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.runs import new_run_folder
@@ -120,6 +121,13 @@ REPRODUCTIONS = [
                  lambda r: "reconstruction cost %.2f, Jacobian norm %.3f" % (r["reconstruction_costs"][-1],
                                                                             r["jacobian_norms"][-1]),
                  lambda r: r["training_seconds"], figures=["cae_filters.png"]),
+    Reproduction("hmc", test_hmc, {}, {"burnin": 100, "n_samples": 100},
+                 "final stepsize 0.4604, acceptance rate 0.9225; empirical mean within 0.05 of the target",
+                 "not reported", "hmc.txt, 'Testing our Sampler'",
+                 lambda r: "final stepsize %.4f, acceptance rate %.4f; empirical mean within %.2f of the target" % (
+                     r["final_stepsize"], r["final_acceptance_rate"],
+                     max(abs(e - t) for e, t in zip(r["empirical_mean"], r["target_mean"]))),
+                 lambda r: r["seconds"], dataset_keyword="", figures=["samples.png"]),
     Reproduction("masking_noise_sae", masking_noise_sae, {},
                  {"seeds": (0,)},
                  "test error 9.33 % (masking 0) / 8.26 % (masking 0.5)", "not reported (DeepLearnToolbox, MATLAB)",

@@ -21,6 +21,7 @@ from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoen
                                     variational_autoencoder)
 from .cA import test_cA
 from .dA import test_dA
+from .hmc import test_hmc
 from .DBN import test_DBN
 from .logistic_cg import cg_optimization_mnist
 from .logistic_sgd import predict, sgd_optimization_mnist
@@ -42,6 +43,7 @@ TUTORIALS = {
     "rbm": (test_rbm, "restricted Boltzmann machine trained by PCD-15, with filters and samples"),
     "DBN": (test_DBN, "deep belief network: RBM pretraining (CD-1) then finetuning"),
     "cA": (test_cA, "contractive autoencoder, with filter images"),
+    "hmc": (test_hmc, "hybrid Monte Carlo on a correlated 5-D Gaussian: target and empirical moments"),
     "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
     "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
     "linear_autoencoder_pca": (linear_autoencoder_pca, "linear 3-2-3 autoencoder against PCA (text 004)"),

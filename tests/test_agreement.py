@@ -34,6 +34,7 @@ from dltutorial.core.steps import sgd_training_function
 from dltutorial.core.updates import adadelta
 from dltutorial.dA import dA
 from dltutorial.DBN import DBN
+from dltutorial.hmc import HMC_sampler
 from dltutorial.imdb import prepare_data, synthetic_data
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
@@ -158,6 +159,14 @@ def lstm_costs(dataset, mode):
     return [train(*prepare_data(xs[i:i + BATCH], ys[i:i + BATCH])) for i in range(0, len(xs), BATCH)]
 
 
+def hmc_costs(dataset, mode):
+    """Three particles' positions after each of 5 HMC proposals on a quadratic energy (draws, dynamics, accepts)."""
+    positions = pytensor.shared(numpy.random.RandomState(1).randn(3, 4).astype(pytensor.config.floatX))
+    sampler = HMC_sampler.new_from_shared_positions(positions, lambda x: 0.5 * (x ** 2).sum(axis=1), n_steps=5,
+                                                    mode=mode)
+    return numpy.concatenate([sampler.draw().ravel() for _ in range(5)])
+
+
 def lstm_chars_costs(dataset, mode):
     return lstm_chars(iterations=STEPS, print_every=STEPS, output_folder=tempfile.mkdtemp(), mode=mode,
                       floatX=pytensor.config.floatX)["losses"]
@@ -165,7 +174,7 @@ def lstm_chars_costs(dataset, mode):
 
 TUTORIALS = {"logistic_sgd": logistic_costs, "logistic_cg": cg_costs, "mlp": mlp_costs,
              "lenet5": lenet_costs, "dA": dA_costs, "SdA": SdA_costs, "rbm": rbm_costs, "DBN": DBN_costs,
-             "cA": cA_costs, "lstm": lstm_costs, "lstm_chars": lstm_chars_costs}
+             "cA": cA_costs, "hmc": hmc_costs, "lstm": lstm_costs, "lstm_chars": lstm_chars_costs}
 JAX_CANNOT_TRACE = {"lstm"}
 
 
@@ -236,6 +245,7 @@ def entry_points(dataset, folder):
     from dltutorial.convolutional_mlp import evaluate_lenet5
     from dltutorial.dA import test_dA
     from dltutorial.DBN import test_DBN
+    from dltutorial.hmc import test_hmc
     from dltutorial.logistic_sgd import sgd_optimization_mnist
     from dltutorial.lstm import train_lstm
     from dltutorial.mlp import test_mlp
@@ -260,6 +270,7 @@ def entry_points(dataset, folder):
                                     hidden_layers_sizes=[20, 20], output_folder=str(folder / "DBN"), **k),
         "cA": lambda **k: test_cA(training_epochs=1, dataset=dataset, batch_size=50, output_folder=str(folder / "cA"),
                                   **k),
+        "hmc": lambda **k: test_hmc(burnin=5, n_samples=10, dim=3, output_folder=str(folder / "hmc"), **k),
         "lstm": lambda **k: train_lstm(dim_proj=8, max_epochs=1, n_words=40, maxlen=12, dataset="synthetic",
                                        output_folder=str(folder / "lstm"), **k),
         "lstm_chars": lambda **k: lstm_chars(iterations=300, output_folder=str(folder / "lstm_chars"), **k),
@@ -292,6 +303,8 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_reco
         assert {"/train_err", "/valid_err", "/test_err"} <= set(ours)
     elif tutorial == "lstm_chars":
         assert result["final_loss"] < result["losses"][0] and len(result["final_prediction"]) == 6
+    elif tutorial == "hmc":
+        assert 0 < result["final_acceptance_rate"] <= 1 and len(result["empirical_mean"]) == 3
     elif tutorial == "cA":
         assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
     else:  # one epoch: the linear models have learnt the generated classes; LeNet and the SdA barely started

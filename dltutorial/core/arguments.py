@@ -14,7 +14,7 @@ from .errors import ArgumentError
 COUNTS = {  # whole numbers >= 1
     "batch_size", "valid_batch_size", "labelled_batch_size", "n_epochs", "training_epochs", "pretraining_epochs",
     "finetuning_epochs", "iterations", "n_iterations", "k", "n_chains", "n_samples", "plot_every", "n_digits",
-    "n_points", "n_labels", "n", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq", "print_every",
+    "n_points", "n_labels", "n", "dim", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq", "print_every",
     "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
 }
 RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon"}  # finite, > 0
@@ -23,7 +23,7 @@ WEIGHTS = {"L1_reg", "L2_reg", "l2_reg", "reg", "decay_c", "sparsity_weight", "c
 FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
 OPEN_FRACTIONS = {"sparsity_target"}  # in (0, 1)
 COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original's "every epoch" / "all"
-NON_NEGATIVE_COUNTS = {"max_epochs"}  # 0: evaluate a reloaded model without training
+NON_NEGATIVE_COUNTS = {"max_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
 
 
 def _values(value):
