@@ -14,7 +14,8 @@ from .errors import ArgumentError
 COUNTS = {  # whole numbers >= 1
     "batch_size", "valid_batch_size", "labelled_batch_size", "n_epochs", "training_epochs", "pretraining_epochs",
     "finetuning_epochs", "iterations", "n_iterations", "k", "n_chains", "n_samples", "plot_every", "n_digits",
-    "n_points", "n_labels", "n", "dim", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq", "print_every",
+    "n_points", "n_labels", "n", "dim", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq",
+    "print_every",
     "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
 }
 RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon"}  # finite, > 0
