@@ -74,6 +74,31 @@ def substream_states(state, n_streams):
     return numpy.asarray(states, dtype="int32")
 
 
+def mrg31k3p_step(x11, x12, x13, x21, x22, x23, m1=M1, m2=M2):
+    """One draw of every stream, from its state's six columns (arrays, numpy or JAX).
+
+    numpy steps int64 columns; JAX steps uint32 ones (with ``m1``, ``m2`` as
+    uint32, so that nothing widens), which every intermediate sum fits.
+
+    :returns: ``(y1, y2, integers)``: the two components' new values (the
+              states move on to ``y1, x11, x12, y2, x21, x22``) and the draws'
+              integers in 1..M1
+    """
+    y1 = ((x12 & 511) << 22) + (x12 >> 9) + ((x13 & 16777215) << 7) + (x13 >> 24)  # 2^22 x12 + 2^7 x13
+    y1 -= m1 * (y1 >= m1)  # each sum is below twice the modulus: one subtraction reduces it
+    y1 += x13
+    y1 -= m1 * (y1 >= m1)
+    z1 = ((x21 & 65535) << 15) + 21069 * (x21 >> 16)  # 2^15 x21, as 2^31 = 21069 (mod M2)
+    z1 -= m2 * (z1 >= m2)
+    y2 = ((x23 & 65535) << 15) + 21069 * (x23 >> 16)
+    y2 -= m2 * (y2 >= m2)
+    y2 += x23
+    y2 -= m2 * (y2 >= m2)
+    y2 += z1
+    y2 -= m2 * (y2 >= m2)
+    return y1, y2, y1 - y2 + m1 * (y1 <= y2)
+
+
 def draw_integers(states, n_elements):
     """Advance the int64 ``states`` in place by ``n_elements`` MRG31k3p draws; return the draws' integers (1..M1).
 
@@ -85,23 +110,9 @@ def draw_integers(states, n_elements):
     integers = numpy.empty(n_elements, dtype=numpy.int64)
     for start in range(0, n_elements, n_streams):
         used = min(n_streams, n_elements - start)
-        x11, x12, x13 = states[:used, 0].copy(), states[:used, 1].copy(), states[:used, 2].copy()
-        x21, x22, x23 = states[:used, 3].copy(), states[:used, 4].copy(), states[:used, 5].copy()
-        y1 = ((x12 & 511) << 22) + (x12 >> 9) + ((x13 & 16777215) << 7) + (x13 >> 24)  # 2^22 x12 + 2^7 x13
-        y1 -= M1 * (y1 >= M1)  # each sum is below twice the modulus: one subtraction reduces it
-        y1 += x13
-        y1 -= M1 * (y1 >= M1)
-        z1 = ((x21 & 65535) << 15) + 21069 * (x21 >> 16)  # 2^15 x21, as 2^31 = 21069 (mod M2)
-        z1 -= M2 * (z1 >= M2)
-        y2 = ((x23 & 65535) << 15) + 21069 * (x23 >> 16)
-        y2 -= M2 * (y2 >= M2)
-        y2 += x23
-        y2 -= M2 * (y2 >= M2)
-        y2 += z1
-        y2 -= M2 * (y2 >= M2)
-        states[:used, 0], states[:used, 1], states[:used, 2] = y1, x11, x12
-        states[:used, 3], states[:used, 4], states[:used, 5] = y2, x21, x22
-        integers[start:start + used] = y1 - y2 + M1 * (y1 <= y2)
+        x11, x12, x13, x21, x22, x23 = (states[:used, k].copy() for k in range(6))
+        y1, y2, integers[start:start + used] = mrg31k3p_step(x11, x12, x13, x21, x22, x23)
+        states[:used] = numpy.stack([y1, x11, x12, y2, x21, x22], axis=1)
     return integers
 
 
@@ -322,24 +333,16 @@ def _jax_mrg_uniform(op, node, **kwargs):
 
     norm, static_shape = jnp.asarray(NORM[op.dtype], dtype=op.dtype), node.outputs[1].type.shape
 
-    def fold(y, m):
-        return jnp.where(y >= m, y - m, y)
-
     def mrg_uniform(states, size):
         # the static shape, else the size: a constant, or a tuple of static shapes (jax_size_as_tuple)
         shape = static_shape if None not in static_shape else tuple(int(s) for s in size)
         n_elements, n_streams, pieces = int(numpy.prod(shape, dtype="int64")), states.shape[0], []
-        m1, m2 = jnp.uint32(M1), jnp.uint32(M2)
         for start in range(0, n_elements, n_streams):
             used = min(n_streams, n_elements - start)
             x11, x12, x13, x21, x22, x23 = (states[:used, k].astype(jnp.uint32) for k in range(6))
-            y1 = fold(((x12 & 511) << 22) + (x12 >> 9) + ((x13 & 16777215) << 7) + (x13 >> 24), m1)  # under 2^32
-            y1 = fold(y1 + x13, m1)
-            z1 = fold(((x21 & 65535) << 15) + 21069 * (x21 >> 16), m2)
-            y2 = fold(((x23 & 65535) << 15) + 21069 * (x23 >> 16), m2)
-            y2 = fold(fold(y2 + x23, m2) + z1, m2)
+            y1, y2, integers = mrg31k3p_step(x11, x12, x13, x21, x22, x23, jnp.uint32(M1), jnp.uint32(M2))
             states = states.at[:used].set(jnp.stack([y1, x11, x12, y2, x21, x22], axis=1).astype(jnp.int32))
-            pieces.append(jnp.where(y1 <= y2, y1 + m1 - y2, y1 - y2).astype(jnp.int32))
+            pieces.append(integers.astype(jnp.int32))
         draws = jnp.concatenate(pieces).astype(op.dtype) * norm
         return states, draws.reshape(shape)
 
