@@ -76,13 +76,17 @@ def _out_size(size, k):
     return None if size is None else size - k + 1
 
 
-class Patches(Op):
-    """``x`` (batch, channels, rows, cols) -> its patch matrix for ``k_rows x k_cols`` windows."""
+class _WindowOp(Op):
+    """An op over ``k_rows x k_cols`` windows: the two ops below."""
 
     __props__ = ("k_rows", "k_cols")
 
     def __init__(self, k_rows, k_cols):
         self.k_rows, self.k_cols = int(k_rows), int(k_cols)
+
+
+class Patches(_WindowOp):
+    """``x`` (batch, channels, rows, cols) -> its patch matrix for ``k_rows x k_cols`` windows."""
 
     def make_node(self, x):
         x = pt.as_tensor_variable(x)
@@ -104,13 +108,8 @@ class Patches(Op):
         return [PatchesAdjoint(self.k_rows, self.k_cols)(inputs[0], cotangents[0])]
 
 
-class PatchesAdjoint(Op):
+class PatchesAdjoint(_WindowOp):
     """``(x, g)`` -> the columns of ``g`` summed back onto an image shaped like ``x``."""
-
-    __props__ = ("k_rows", "k_cols")
-
-    def __init__(self, k_rows, k_cols):
-        self.k_rows, self.k_cols = int(k_rows), int(k_cols)
 
     def make_node(self, x, g):
         x, g = pt.as_tensor_variable(x), pt.as_tensor_variable(g)
