@@ -12,17 +12,8 @@ export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
 setup: $(SETUP)
 
-# OpenBLAS makes PyTensor's C backend fast; without it the tutorials default to numba.
+# pip brings everything, PyTensor's BLAS (scipy-openblas32) included: no system packages needed.
 $(SETUP): pyproject.toml
-	@if ! ls /usr/lib/*/libopenblas.so /usr/lib/libopenblas.so /usr/lib64/libopenblas.so >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing OpenBLAS (libopenblas-dev) for PyTensor's C backend"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null; } \
-	      || echo "note: could not install libopenblas-dev; the tutorials will default to numba"; \
-	  else \
-	    echo "note: no OpenBLAS found; install libopenblas-dev (Debian/Ubuntu) for the fast C backend"; \
-	  fi; \
-	fi
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
 	$(PYTHON) -m pip install -q -e ".[test,jax]"

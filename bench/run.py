@@ -31,6 +31,7 @@ import importlib.util
 import os
 import statistics
 import timeit
+from pathlib import Path
 
 import numpy
 import pytensor
@@ -141,23 +142,14 @@ def pytensor_steps(datasets, mode):
     }
 
 
-# the BLAS routines PyTensor's C code calls, by their Fortran names
-BLAS_ROUTINES = [p + name for p in "sdcz" for name in ("gemm", "gemv", "axpy", "copy", "scal", "swap", "symm", "syrk",
-                                                      "trsm")] + ["sger", "dger", "sdot", "ddot", "srot", "drot",
-                                                                  "cgerc", "cgeru", "zgerc", "zgeru"]
-
-
-def scipy_openblas32_ldflags():
-    """Linker flags for PyPI's scipy-openblas32, whose routines are named ``scipy_sgemm_`` ...
-
-    PyTensor passes the non-``-l``/``-L`` tokens of ``blas__ldflags`` to the
-    compiler, so ``-Dsgemm_=scipy_sgemm_`` renames each call at compile time.
-    """
-    import scipy_openblas32
-
-    folder = scipy_openblas32.get_lib_dir()
-    renames = " ".join(f"-D{name}_=scipy_{name}_" for name in BLAS_ROUTINES)
-    return f"-L{folder} -Wl,-rpath,{folder} -l{scipy_openblas32.get_library()} {renames}"
+def system_openblas_ldflags():
+    """Linker flags for the system's OpenBLAS (Debian's ``libopenblas-dev`` ...), to compare it with ours."""
+    for folder in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
+                   "/usr/local/lib", "/opt/homebrew/opt/openblas/lib"):
+        for name in ("libopenblas.so", "libopenblas.dylib"):
+            if (Path(folder) / name).exists():
+                return f"-L{folder} -Wl,-rpath,{folder} -lopenblas"
+    raise SystemExit("no system OpenBLAS found (Debian/Ubuntu: apt-get install libopenblas-dev)")
 
 
 def main(argv=None):
@@ -170,13 +162,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-references", action="store_true", help="time the modes only, not numpy/torch")
     parser.add_argument("--only", nargs="+", metavar="STEP", help=f"steps to time (default: all of {', '.join(STEPS)})")
-    parser.add_argument("--c-blas", choices=("system", "scipy-openblas32"), default="system",
-                        help="the BLAS the C mode links: the system's OpenBLAS (default) or PyPI's "
-                             "scipy-openblas32 (pip install scipy-openblas32), to compare the two")
+    parser.add_argument("--c-blas", choices=("scipy-openblas32", "system"), default="scipy-openblas32",
+                        help="the BLAS the C mode links: PyPI's scipy-openblas32 (dltutorial's default) or the "
+                             "system's OpenBLAS (libopenblas-dev), to compare the two")
     args = parser.parse_args(argv)
-    if args.c_blas == "scipy-openblas32":
-        configure_pytensor()  # first, so that the first compile does not set the system's BLAS over ours
-        pytensor.config.blas__ldflags = scipy_openblas32_ldflags()
+    if args.c_blas == "system":
+        configure_pytensor()  # first, so that the first compile does not set its BLAS over the system's
+        pytensor.config.blas__ldflags = system_openblas_ldflags()
     only = args.only or STEPS
     unknown = set(only) - set(STEPS)
     if unknown:

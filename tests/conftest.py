@@ -1,19 +1,23 @@
 """Fixtures: every test in its own folder, tiny data sets (IDX files and the original pickle), float64.
 
 Before anything imports Numba or PyTensor: the tests compile with Numba's
-LLVM optimisation level 1 (they check numbers, not speed; their cold
-compiles take about half the time), into a compile directory of their own,
-so that training runs never pick up the less optimised kernels.  A
-``base_compiledir`` in the user's ``PYTENSOR_FLAGS`` still wins.
+LLVM optimisation level 1 (they check numbers, not speed), into a compile
+directory of their own, so that training runs never pick up the less
+optimised kernels.  It lives inside the virtual environment that runs the
+tests (``.venv/pytensor-tests``): a rebuilt ``.venv`` starts cold, an
+existing one warm.  A ``base_compiledir`` in the user's ``PYTENSOR_FLAGS``
+still wins.
 """
 
 import os
+import sys
 from pathlib import Path
 
+IN_A_VENV = sys.prefix != sys.base_prefix
+TESTS_COMPILEDIR = (Path(sys.prefix) if IN_A_VENV else Path.home() / ".pytensor") / "pytensor-tests"
 os.environ.setdefault("NUMBA_OPT", "1")
 os.environ["PYTENSOR_FLAGS"] = ",".join(
-    flag for flag in (f"base_compiledir={Path.home() / '.pytensor' / 'dltutorial-tests'}",
-                      os.environ.get("PYTENSOR_FLAGS")) if flag)
+    flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", os.environ.get("PYTENSOR_FLAGS")) if flag)
 
 import gzip  # noqa: E402 (after the settings above)
 import pickle  # noqa: E402

@@ -89,3 +89,20 @@ def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
     assert sum(isinstance(node.op, SumOfSquares) for node in graph.apply_nodes) == 2
     assert not any(isinstance(node.op, CAReduce) and node.inputs[0] in (model.hiddenLayer.W, model.logRegressionLayer.W)
                    for node in graph.apply_nodes)
+
+
+def test_the_c_backend_calls_the_blas_that_pip_installed():
+    """A compiled matrix-vector product loads scipy-openblas32's library (PyTensor alone would find no BLAS)."""
+    import os
+
+    import scipy_openblas32
+    import threadpoolctl
+
+    w = pytensor.shared(numpy.arange(12.0).reshape(3, 4))
+    x = pt.dvector("x")
+    fn = compile_function([x], pt.dot(w, x), mode="c")
+    assert CGemv in op_types(fn)
+    numpy.testing.assert_allclose(fn(numpy.ones(4)), [6.0, 22.0, 38.0])
+    folders = {os.path.realpath(os.path.dirname(lib["filepath"])) for lib in threadpoolctl.threadpool_info()
+               if lib["user_api"] == "blas"}
+    assert os.path.realpath(scipy_openblas32.get_lib_dir()) in folders

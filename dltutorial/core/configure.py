@@ -5,12 +5,14 @@ things, once per process, and :func:`dltutorial.core.modes.compile_mode` calls
 it before it builds a mode, so every graph compiled through our modes is
 compiled with them:
 
-* **BLAS.**  The C backend needs a BLAS library to be fast, and a pip install
-  of PyTensor finds none.  We point ``blas__ldflags`` at a system OpenBLAS
-  when one is installed (``make`` installs Debian's ``libopenblas-dev``),
-  unless the user set ``blas__ldflags`` in ``PYTENSOR_FLAGS``.  Measured on
-  the dA step of the SdA tutorial (batch size 1, float32): the C VM with
-  OpenBLAS takes 0.66 ms a call, Numba 1.8 ms, the C VM without BLAS 12.6 ms.
+* **BLAS.**  The C backend needs a BLAS library to be fast, and PyTensor
+  finds none on its own.  We link PyPI's ``scipy-openblas32`` (a dependency
+  of dltutorial, so ``pip install`` brings it), unless the user set
+  ``blas__ldflags`` in ``PYTENSOR_FLAGS``.  Why this one and not the
+  system's: Debian's OpenBLAS 0.3.21 does not know recent CPUs and falls back
+  to its slowest kernels on them (on an Intel Xeon of family 6, model 207 it
+  chose "Prescott", and the float32 batch-1 SdA steps ran 1.4-1.5x slower
+  than with the wheel's 0.3.34, which chose "SkylakeX"); see docs/benchmarks.md.
 * **Vector maths.**  On x86-64 Linux with glibc, the C code is compiled to
   call glibc's vector maths library (libmvec) for ``tanh``, ``exp``, ``log``
   ..., unless the user chose their own ``gcc__cxxflags``.
@@ -25,15 +27,10 @@ import functools
 import os
 import platform
 import sys
-from pathlib import Path
 
 import pytensor
 
 from .rewrites import register_rewrites
-
-OPENBLAS_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
-                 "/usr/local/lib", "/opt/homebrew/opt/openblas/lib", "/usr/local/opt/openblas/lib",
-                 os.path.join(sys.prefix, "lib"))
 
 # glibc's math.h declares the SIMD (libmvec) variants of tanh, exp, log ... only
 # under __FAST_MATH__; declaring them, without -ffast-math's other licences
@@ -47,29 +44,38 @@ def _user_set(flag):
     return flag in os.environ.get("PYTENSOR_FLAGS", "")
 
 
-def find_openblas_ldflags():
-    """Linker flags for an OpenBLAS we can link against, or '' when there is none.
+# the BLAS routines PyTensor's C code calls, by their Fortran names
+BLAS_ROUTINES = [p + name for p in "sdcz" for name in ("gemm", "gemv", "axpy", "copy", "scal", "swap", "symm", "syrk",
+                                                      "trsm")] + ["sger", "dger", "sdot", "ddot", "srot", "drot",
+                                                                  "cgerc", "cgeru", "zgerc", "zgeru"]
 
-    Linking needs the development library (``libopenblas.so``, from Debian's
-    ``libopenblas-dev`` or Homebrew's ``openblas``), not only the runtime one.
+
+def scipy_openblas32_ldflags():
+    """Flags that link PyPI's scipy-openblas32, or '' when it is not installed.
+
+    Its routines are named ``scipy_sgemm_`` ...; PyTensor passes the
+    non-``-l``/``-L`` tokens of ``blas__ldflags`` to the compiler, so
+    ``-Dsgemm_=scipy_sgemm_`` renames each call at compile time.
     """
-    for folder in OPENBLAS_DIRS:
-        for name in ("libopenblas.so", "libopenblas.dylib"):
-            if (Path(folder) / name).exists():
-                return f"-L{folder} -Wl,-rpath,{folder} -lopenblas"
-    return ""
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return ""
+    folder = scipy_openblas32.get_lib_dir()
+    renames = " ".join(f"-D{name}_=scipy_{name}_" for name in BLAS_ROUTINES)
+    return f"-L{folder} -Wl,-rpath,{folder} -l{scipy_openblas32.get_library()} {renames}"
 
 
 def have_blas():
-    """Whether PyTensor's C code will call a BLAS library (the user's, or an OpenBLAS we found)."""
-    return bool(pytensor.config.blas__ldflags) if _user_set("blas__ldflags") else bool(find_openblas_ldflags())
+    """Whether PyTensor's C code will call a BLAS library (the user's, or scipy-openblas32)."""
+    return bool(pytensor.config.blas__ldflags) if _user_set("blas__ldflags") else bool(scipy_openblas32_ldflags())
 
 
 @functools.cache
 def configure_pytensor():
     """Set PyTensor's BLAS and C flags and register our rewrites; once per process (see the module's text)."""
-    if not _user_set("blas__ldflags") and find_openblas_ldflags():
-        pytensor.config.blas__ldflags = find_openblas_ldflags()
+    if not _user_set("blas__ldflags") and scipy_openblas32_ldflags():
+        pytensor.config.blas__ldflags = scipy_openblas32_ldflags()
     if (not _user_set("gcc__cxxflags") and not pytensor.config.gcc__cxxflags and sys.platform.startswith("linux")
             and platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc"):
         pytensor.config.gcc__cxxflags = VECTOR_MATH_FLAGS
