@@ -20,7 +20,7 @@ $(SETUP): pyproject.toml
 	touch $@
 
 test: $(SETUP)
-	$(PYTHON) -m pytest -q -n auto --durations=10
+	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=10
 
 data: $(SETUP)
 	$(PYTHON) -m dltutorial.core.data fetch
