@@ -158,3 +158,8 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
         save_curves({"validation": result.curves(n_train_batches)["validation"]}, run.path("validation_curve.png"),
                     title="LeNet5")
     return run.record
+
+
+def experiment(state, channel):
+    """The original's entry for the jobman experiment scheduler: ``state`` carries ``learning_rate`` and ``dataset``."""
+    return evaluate_lenet5(state.learning_rate, dataset=state.dataset)

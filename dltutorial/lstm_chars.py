@@ -19,7 +19,7 @@ from .core.nnet import relu
 from .core.plots import save_curves
 from .core.runs import Run
 from .core.updates import adam
-from .lstm import LSTM
+from .lstm import init_tparams, lstm_layer, param_init_lstm
 
 
 def one_hot_sequence(text, alphabet):
@@ -48,14 +48,16 @@ def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000
         x = pt.tensor3("x", shape=(n_steps, 1, n_classes))
         y = pt.vector("y", dtype="int64", shape=(n_steps,))
         mask = pt.ones((n_steps, 1), dtype=pytensor.config.floatX)
-        lstm = LSTM(rng, x, mask, n_classes, hidden_size, activation=relu, forget_bias=1.0, mode=run.mode)
+        options = {"dim_proj": hidden_size, "n_in": n_classes, "activ": relu, "forget_bias": 1.0}
+        params = param_init_lstm(options, {}, rng=rng)
         bound = numpy.sqrt(6.0 / (hidden_size + n_classes))
-        softmax_w = pytensor.shared(rng.uniform(-bound, bound, (hidden_size, n_classes)).astype(pytensor.config.floatX),
-                                    name="softmax_w")
-        softmax_b = pytensor.shared(numpy.zeros(n_classes, dtype=pytensor.config.floatX), name="softmax_b")
-        logits = pt.dot(lstm.output[:, 0, :], softmax_w) + softmax_b  # (time, classes)
+        params["softmax_w"] = rng.uniform(-bound, bound, (hidden_size, n_classes)).astype(pytensor.config.floatX)
+        params["softmax_b"] = numpy.zeros(n_classes, dtype=pytensor.config.floatX)
+        tparams = init_tparams(params)
+        h = lstm_layer(tparams, x, options, mask=mask, mode=run.mode)
+        logits = pt.dot(h[:, 0, :], tparams["softmax_w"]) + tparams["softmax_b"]  # (time, classes)
         loss = -pt.special.log_softmax(logits, axis=-1)[pt.arange(n_steps), y].mean()
-        params = lstm.params + [softmax_w, softmax_b]
+        params = list(tparams.values())
         train = compile_function([x, y], loss, updates=adam(loss, params, lr=learning_rate), name="train",
                                  mode=run.mode)
         predict = compile_function([x], pt.argmax(logits, axis=-1), name="predict", mode=run.mode)

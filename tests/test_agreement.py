@@ -23,6 +23,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
+from dltutorial import lstm
 from dltutorial.cA import cA
 from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.compile import compile_function
@@ -31,14 +32,12 @@ from dltutorial.core.minibatches import minibatch_givens
 from dltutorial.core.modes import ModeError, available_modes
 from dltutorial.core.random_init import random_stream
 from dltutorial.core.steps import sgd_training_function
-from dltutorial.core.updates import adadelta
 from dltutorial.dA import dA
 from dltutorial.DBN import DBN
 from dltutorial.hmc import HMC_sampler
 from dltutorial.imdb import prepare_data, synthetic_data
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
-from dltutorial.lstm import SentimentLSTM
 from dltutorial.lstm_chars import lstm_chars
 from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
@@ -149,14 +148,19 @@ def cA_costs(dataset, mode):
 
 
 def lstm_costs(dataset, mode):
-    """Adadelta steps of the sentiment LSTM on generated reviews, dropout on."""
+    """The original's adadelta steps (two compiled functions) of the sentiment LSTM on generated reviews, dropout on."""
     (xs, ys), _, _ = synthetic_data(n_words=40, n_train=BATCH * STEPS, maxlen=12, rng=numpy.random.RandomState(1))
-    x, mask, y = pt.matrix("x", dtype="int64"), pt.matrix("mask"), pt.vector("y", dtype="int64")
-    model = SentimentLSTM(numpy.random.RandomState(123), x, mask, 40, 8, 2, use_dropout=True, mode=mode)
-    model.use_noise.set_value(numpy.asarray(1.0, dtype=pytensor.config.floatX))
-    cost = model.negative_log_likelihood(y)
-    train = compile_function([x, mask, y], cost, updates=adadelta(cost, model.params), mode=mode)
-    return [train(*prepare_data(xs[i:i + BATCH], ys[i:i + BATCH])) for i in range(0, len(xs), BATCH)]
+    options = {"n_words": 40, "dim_proj": 8, "ydim": 2, "encoder": "lstm", "use_dropout": True}
+    tparams = lstm.init_tparams(lstm.init_params(options, rng=numpy.random.RandomState(123)))
+    use_noise, x, mask, y, _, _, cost = lstm.build_model(tparams, options, mode=mode)
+    use_noise.set_value(numpy.asarray(1.0, dtype=pytensor.config.floatX))
+    f_grad_shared, f_update = lstm.adadelta(pt.scalar("lr"), tparams, pt.grad(cost, list(tparams.values())),
+                                            x, mask, y, cost, mode=mode)
+    costs = []
+    for i in range(0, len(xs), BATCH):
+        costs.append(f_grad_shared(*prepare_data(xs[i:i + BATCH], ys[i:i + BATCH])))
+        f_update(0.0)
+    return costs
 
 
 def hmc_costs(dataset, mode):

@@ -83,3 +83,14 @@ def test_lenet_steps_match_a_hand_written_numpy_backprop(tmp_path, float64):
     assert abs(expected[-2]).max() > 0
     for param, want in zip(model.params, expected):
         numpy.testing.assert_allclose(param.get_value(), want, rtol=1e-9, atol=1e-12)
+
+
+def test_experiment_passes_the_jobman_state_to_evaluate_lenet5(monkeypatch):
+    from types import SimpleNamespace
+
+    from dltutorial import convolutional_mlp
+
+    calls = []
+    monkeypatch.setattr(convolutional_mlp, "evaluate_lenet5", lambda *args, **kwargs: calls.append((args, kwargs)))
+    convolutional_mlp.experiment(SimpleNamespace(learning_rate=0.05, dataset="mnist.pkl.gz"), channel=None)
+    assert calls == [((0.05,), {"dataset": "mnist.pkl.gz"})]

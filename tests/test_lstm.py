@@ -13,8 +13,16 @@ from pytensor.graph.replace import graph_replace
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import DataError
 from dltutorial.imdb import load_data, prepare_data, synthetic_data
-from dltutorial.lstm import LSTM, train_lstm
+from dltutorial import lstm
+from dltutorial.lstm import train_lstm
 from dltutorial.lstm_chars import lstm_chars
+
+
+def lstm_outputs(x, mask, n_in, dim, seed):
+    """The original's functions: an LSTM's parameters (tparams) and its outputs h over ``x``."""
+    options = {"dim_proj": dim, "n_in": n_in}
+    tparams = lstm.init_tparams(lstm.param_init_lstm(options, {}, rng=numpy.random.RandomState(seed)))
+    return tparams, lstm.lstm_layer(tparams, x, options, mask=mask)
 
 
 def test_lstm_scan_gradient_matches_finite_differences(float64):
@@ -24,8 +32,8 @@ def test_lstm_scan_gradient_matches_finite_differences(float64):
     weights = rng.randn(4, 2, 3)  # a fixed random projection of the outputs: a non-trivial scalar cost
 
     def cost(x, W, U, b):
-        layer = LSTM(numpy.random.RandomState(1), x, pt.constant(mask_value), 2, 3)
-        out = graph_replace(layer.output, {layer.W: W, layer.U: U, layer.b: b})
+        tparams, h = lstm_outputs(x, pt.constant(mask_value), 2, 3, seed=1)
+        out = graph_replace(h, {tparams["lstm_W"]: W, tparams["lstm_U"]: U, tparams["lstm_b"]: b})
         return (out * weights).sum()
 
     layer_rng = numpy.random.RandomState(1)
@@ -36,9 +44,9 @@ def test_lstm_scan_gradient_matches_finite_differences(float64):
 def test_masked_positions_do_not_change_the_result(float64):
     """Padding a sequence with anything, mask 0, leaves its outputs, final state and mean pooling unchanged."""
     x, mask = pt.tensor3("x"), pt.matrix("mask")
-    layer = LSTM(numpy.random.RandomState(3), x, mask, 4, 5)
-    pooled = (layer.output * mask[:, :, None]).sum(axis=0) / mask.sum(axis=0)[:, None]
-    run = compile_function([x, mask], [layer.output, pooled])
+    _, h = lstm_outputs(x, mask, 4, 5, seed=3)
+    pooled = (h * mask[:, :, None]).sum(axis=0) / mask.sum(axis=0)[:, None]
+    run = compile_function([x, mask], [h, pooled])
     rng = numpy.random.RandomState(4)
     short = rng.randn(3, 1, 4)
     padded = numpy.concatenate([short, 100 * rng.randn(4, 1, 4)])  # garbage after the end

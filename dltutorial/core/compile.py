@@ -109,8 +109,11 @@ def _first_line(error):
 
 
 def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
-                     name=None, mode=None):
+                     name=None, mode=None, on_unused_input="raise"):
     """Compile a graph with ``mode`` (None: the default mode); see TutorialFunction.
+
+    ``on_unused_input``: "raise", "warn" or "ignore" an input the outputs do
+    not depend on, as ``theano.function`` took it.
 
     When a backend cannot translate an op, raise a one-line ModeError naming
     the op and the backend instead of PyTensor's long traceback.
@@ -118,7 +121,7 @@ def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
     mode = check_mode(mode)
     try:
         fn = pytensor.function(inputs, outputs, updates=updates, givens=givens, name=name,
-                               mode=compile_mode(mode))
+                               mode=compile_mode(mode), on_unused_input=on_unused_input)
     except NotImplementedError as error:
         raise ModeError(f"the {mode} backend cannot compile this graph ({_first_line(error)}); use --mode c") from error
     if mode == "jax":

@@ -54,11 +54,13 @@ def new_run_folder(tutorial, base="runs"):
 
 
 def _plain(value):
-    """A parameter as JSON can hold it: paths and other objects as text, sequences as lists."""
+    """A parameter as JSON can hold it: functions by name, paths and other objects as text, sequences as lists."""
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if callable(value) and hasattr(value, "__name__"):  # train_lstm's optimizer=adadelta
+        return value.__name__
     return str(value)
 
 
