@@ -31,6 +31,7 @@ from .masking_noise import masking_noise_sae
 from .mlp import test_mlp
 from .mlp_adadelta import mlp_adadelta
 from .rbm import test_rbm
+from .rnnslu import main as rnnslu_main
 from .SdA import test_SdA
 
 TUTORIALS = {
@@ -46,6 +47,7 @@ TUTORIALS = {
     "hmc": (test_hmc, "hybrid Monte Carlo on a correlated 5-D Gaussian: target and empirical moments"),
     "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
     "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
+    "rnnslu": (rnnslu_main, "Elman RNN for slot filling on ATIS (--data synthetic: a generated task)"),
     "linear_autoencoder_pca": (linear_autoencoder_pca, "linear 3-2-3 autoencoder against PCA (text 004)"),
     "stacked_autoencoder": (stacked_autoencoder, "stacked autoencoder 784-300-150-300-784, tied weights (text 004)"),
     "denoising_autoencoder": (denoising_autoencoder, "the stacked autoencoder with Gaussian or dropout input noise"),
@@ -62,10 +64,24 @@ TUTORIALS = {
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
 
 
+def _add_param_dict_options(parser, func):
+    """One --option per key of the original's ``param`` dict (rnnslu.main), defaults from ``DEFAULT_PARAM``."""
+    group = parser.add_argument_group("the original's param dict")
+    for name, default in inspect.getmodule(func).DEFAULT_PARAM.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            group.add_argument(flag, dest=f"param.{name}", default=default, action=argparse.BooleanOptionalAction)
+        else:
+            group.add_argument(flag, dest=f"param.{name}", type=type(default), default=default,
+                               help=f"default: {default}")
+
+
 def _add_signature_options(parser, func):
     """One --option per keyword parameter of ``func``, typed by its default."""
+    if "param" in inspect.signature(func).parameters:
+        _add_param_dict_options(parser, func)
     for name, param in inspect.signature(func).parameters.items():
-        if name in DATASET_PARAMETERS + ("mode", "floatX") or param.default is inspect.Parameter.empty:
+        if name in DATASET_PARAMETERS + ("mode", "floatX", "param") or param.default is inspect.Parameter.empty:
             continue
         flag = "--" + name.replace("_", "-")
         default = param.default
@@ -91,7 +107,7 @@ def build_parser():
         p = sub.add_parser(name, help=summary, description=summary)
         _add_signature_options(p, func)
         params = inspect.signature(func).parameters
-        if any(name in params for name in DATASET_PARAMETERS):
+        if any(name in params for name in DATASET_PARAMETERS) and "param" not in params:
             p.add_argument("--data", dest="data", default=None,
                            help="the data set: a file or folder (default: looked up; see data/README.md)")
         p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
@@ -117,6 +133,9 @@ def main(argv=None):
     if data is not None:
         args[next(p for p in DATASET_PARAMETERS if p in params)] = data
     args = {k: v for k, v in args.items() if v is not None}
+    param = {k.removeprefix("param."): args.pop(k) for k in list(args) if k.startswith("param.")}
+    if param:
+        args["param"] = param
     with one_line_errors(debug):
         func(**args)
 

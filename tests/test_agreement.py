@@ -9,8 +9,9 @@ compiled here costs the suite a Numba or JAX compile, minutes cold.)  Random dra
 samples, the LSTM's dropout) come from MRG31k3p streams, which every mode
 draws identically, so every mode is compared with its noise on.
 The LSTM sentiment model's scan runs for as many steps as its minibatch has
-words, a length PyTensor's JAX backend cannot trace: under JAX it must fail
-with the one-line error that says so.
+words, and RNN-SLU's for as many as its sentence: lengths PyTensor's JAX
+backend cannot trace, so under JAX each must fail with the one-line error
+that says so.
 The conjugate-gradient costs are evaluations at the points fmin_cg chooses;
 its line searches amplify rounding differences, so they agree to 1e-6.
 """
@@ -40,6 +41,7 @@ from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
 from dltutorial.lstm_chars import lstm_chars
 from dltutorial.mlp import MLP
+from dltutorial import rnnslu
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
@@ -171,6 +173,18 @@ def hmc_costs(dataset, mode):
     return numpy.concatenate([sampler.draw().ravel() for _ in range(5)])
 
 
+def rnnslu_costs(dataset, mode):
+    """Sentence-by-sentence SGD steps of the Elman network (with the embeddings' renormalisation) on generated data."""
+    (lex, _, labels), _, _, dicts = rnnslu.synthetic_atis(STEPS, 1, 1, rng=numpy.random.RandomState(1))
+    rnn = rnnslu.RNNSLU(nh=10, nc=len(dicts["labels2idx"]), ne=len(dicts["words2idx"]), de=4, cs=3,
+                        rng=numpy.random.RandomState(2), mode=mode)
+    costs = []
+    for x, y in zip(lex, labels):
+        costs.append(rnn.sentence_train(numpy.asarray(rnnslu.contextwin(x, 3), dtype="int32"), y, 0.1))
+        rnn.normalize()
+    return costs
+
+
 def lstm_chars_costs(dataset, mode):
     return lstm_chars(iterations=STEPS, print_every=STEPS, output_folder=tempfile.mkdtemp(), mode=mode,
                       floatX=pytensor.config.floatX)["losses"]
@@ -178,8 +192,9 @@ def lstm_chars_costs(dataset, mode):
 
 TUTORIALS = {"logistic_sgd": logistic_costs, "logistic_cg": cg_costs, "mlp": mlp_costs,
              "lenet5": lenet_costs, "dA": dA_costs, "SdA": SdA_costs, "rbm": rbm_costs, "DBN": DBN_costs,
-             "cA": cA_costs, "hmc": hmc_costs, "lstm": lstm_costs, "lstm_chars": lstm_chars_costs}
-JAX_CANNOT_TRACE = {"lstm"}
+             "cA": cA_costs, "hmc": hmc_costs, "lstm": lstm_costs, "lstm_chars": lstm_chars_costs,
+             "rnnslu": rnnslu_costs}
+JAX_CANNOT_TRACE = {"lstm", "rnnslu"}  # scans as long as the sentence: shapes JAX cannot trace
 
 
 def costs(tutorial, mode, floatX, dataset):
@@ -278,6 +293,8 @@ def entry_points(dataset, folder):
         "lstm": lambda **k: train_lstm(dim_proj=8, max_epochs=1, n_words=40, maxlen=12, dataset="synthetic",
                                        output_folder=str(folder / "lstm"), **k),
         "lstm_chars": lambda **k: lstm_chars(iterations=300, output_folder=str(folder / "lstm_chars"), **k),
+        "rnnslu": lambda **k: rnnslu.main({"data": "synthetic", "nepochs": 2, "nhidden": 10, "emb_dimension": 4,
+                                           "win": 3}, output_folder=str(folder / "rnnslu"), **k),
     }
 
 
@@ -309,6 +326,8 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_reco
         assert result["final_loss"] < result["losses"][0] and len(result["final_prediction"]) == 6
     elif tutorial == "hmc":
         assert 0 < result["final_acceptance_rate"] <= 1 and len(result["empirical_mean"]) == 3
+    elif tutorial == "rnnslu":  # CoNLL F1 of each epoch on the generated task, as c's
+        assert len(result["valid_f1"]) == 2 and 0 <= result["best_valid_f1"] <= 100
     elif tutorial == "cA":
         assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
     else:  # one epoch: the linear models have learnt the generated classes; LeNet and the SdA barely started

@@ -15,10 +15,10 @@ COUNTS = {  # whole numbers >= 1
     "batch_size", "valid_batch_size", "labelled_batch_size", "n_epochs", "training_epochs", "pretraining_epochs",
     "finetuning_epochs", "iterations", "n_iterations", "k", "n_chains", "n_samples", "plot_every", "n_digits",
     "n_points", "n_labels", "n", "dim", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq",
-    "print_every",
+    "print_every", "nepochs", "nhidden", "emb_dimension", "win",
     "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
 }
-RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon"}  # finite, > 0
+RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon", "lr"}  # finite, > 0
 WEIGHTS = {"L1_reg", "L2_reg", "l2_reg", "reg", "decay_c", "sparsity_weight", "contraction_level",  # finite, >= 0
            "noise_level", "noise_std"}
 FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
