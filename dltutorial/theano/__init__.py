@@ -1,0 +1,34 @@
+"""Theano's names on PyTensor: ``import dltutorial.theano as theano`` and Theano code runs unchanged.
+
+What the Deep Learning Tutorials' code (and code like it) calls:
+``theano.function`` (``givens``, ``updates``, ``In`` defaults, keyword calls,
+``name``, ``on_unused_input``, ``mode``), ``theano.shared``,
+``theano.config``, ``theano.scan`` (returning ``(outputs, updates)``),
+``theano.grad``, ``theano.tensor`` (with ``nnet``, ``signal.pool`` and
+``shared_randomstreams``), ``theano.sandbox.rng_mrg``, ``theano.printing``
+and ``theano.compile.mode``.  Where Theano and PyTensor differ under one name,
+the layer does what Theano did (see docs/theano_compat.md).  A feature it
+does not provide fails at the attribute with one line naming a replacement.
+
+``python -m dltutorial.theano script.py`` runs a script whose ``import
+theano`` resolves to this package.  Importing this package changes nothing
+in PyTensor's configuration.
+"""
+
+import pytensor
+from pytensor import shared
+
+from . import compile, printing, sandbox, tensor  # noqa: A004 (Theano's module names)
+from ._missing import missing
+from .compile.function import In, function
+from .configuration import config
+from .scan_module import scan
+
+grad = pytensor.grad
+__version__ = "1.0.5+dltutorial"  # the last Theano release whose API this follows
+
+__all__ = ["In", "compile", "config", "function", "grad", "printing", "sandbox", "scan", "shared", "tensor"]
+
+
+def __getattr__(name):
+    raise missing("", name)

@@ -1,0 +1,58 @@
+"""``python -m dltutorial.theano [--replace-theano] script.py [args]``: run a Theano script on PyTensor.
+
+The script's ``import theano`` (and ``theano.tensor``, ``theano.sandbox.rng_mrg``
+...) resolve to :mod:`dltutorial.theano`.  ``THEANO_FLAGS`` is read into
+PyTensor's settings (``floatX=float64`` ...).  A real Theano, if installed,
+is left to the script unless ``--replace-theano`` asks for the layer anyway.
+"""
+
+import argparse
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import runpy
+import sys
+
+from .configuration import apply_theano_flags
+
+
+class TheanoAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``theano`` and ``theano.x.y`` as ``dltutorial.theano`` and ``dltutorial.theano.x.y``."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "theano" or fullname.startswith("theano."):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        try:
+            return importlib.import_module("dltutorial." + spec.name)
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError(f"{spec.name} is not provided by dltutorial.theano: see docs/theano_compat.md "
+                                      "for what is", name=spec.name) from None
+
+    def exec_module(self, module):
+        pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m dltutorial.theano", description=__doc__.split("\n")[0])
+    parser.add_argument("--replace-theano", action="store_true", help="use the layer even where Theano is installed")
+    parser.add_argument("script", help="the Theano script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.script):
+        sys.exit(f"error: {args.script}: no such script")
+    unknown = apply_theano_flags(os.environ.get("THEANO_FLAGS", ""))
+    if unknown:
+        print(f"note: THEANO_FLAGS entries with no PyTensor setting, ignored: {', '.join(unknown)}", file=sys.stderr)
+    if args.replace_theano or importlib.util.find_spec("theano") is None:
+        sys.meta_path.insert(0, TheanoAlias())
+    sys.argv = [args.script] + args.args
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
+    runpy.run_path(args.script, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""``theano.config``: Theano's settings read from and written to PyTensor's."""
+
+import pytensor
+
+from ._missing import missing
+
+IGNORED = {"device": "cpu", "force_device": False, "init_gpu_device": "", "optimizer_including": "",
+           "warn_float64": "ignore", "exception_verbosity": "low"}  # accepted, no effect on PyTensor
+
+
+class TheanoConfig:
+    """Attributes PyTensor also has (``floatX``, ``compute_test_value`` ...) are PyTensor's; a few GPU-era ones are
+    accepted and ignored; anything else names itself as missing."""
+
+    def __getattr__(self, name):
+        if name in IGNORED:
+            return IGNORED[name]
+        try:
+            return getattr(pytensor.config, name)
+        except AttributeError:
+            raise missing("config", name) from None
+
+    def __setattr__(self, name, value):
+        if name in IGNORED:
+            IGNORED[name] = value
+        else:
+            setattr(pytensor.config, name, value)
+
+
+config = TheanoConfig()
+
+
+def apply_theano_flags(flags):
+    """Apply a ``THEANO_FLAGS`` string (``floatX=float64,device=cpu``) to PyTensor's settings.
+
+    Returns the flags it did not recognise.  Called by ``python -m
+    dltutorial.theano``, never on import.
+    """
+    unknown = []
+    for item in filter(None, (part.strip() for part in flags.split(","))):
+        name, _, value = item.partition("=")
+        name = name.strip().replace(".", "__")
+        if name in IGNORED:
+            IGNORED[name] = value
+        elif name == "mode":
+            continue  # a Theano mode names an optimiser, not a backend: the function's mode= picks that
+        elif hasattr(pytensor.config, name):
+            setattr(pytensor.config, name, value)
+        else:
+            unknown.append(item)
+    return unknown

@@ -1,0 +1,15 @@
+"""``theano.scan``: PyTensor's scan, returning Theano's ``(outputs, updates)`` pair."""
+
+import pytensor
+
+
+def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None, truncate_gradient=-1,
+         go_backwards=False, mode=None, name=None, profile=False, allow_gc=None, strict=False, return_list=False):
+    """As Theano's: the outputs (one variable, or a list) and the updates of the shared variables the loop draws
+    from (random streams), which ``theano.function`` must be given."""
+    from ..core.modes import MODE_NAMES, compile_mode
+
+    return pytensor.scan(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences,
+                         n_steps=n_steps, truncate_gradient=truncate_gradient, go_backwards=go_backwards,
+                         mode=compile_mode(mode) if mode in MODE_NAMES else None, name=name, profile=profile,
+                         allow_gc=allow_gc, strict=strict, return_list=return_list, return_updates=True)

@@ -1,0 +1,3 @@
+"""``theano.tensor.signal``: ``pool``."""
+
+from . import pool  # noqa: F401

@@ -1,0 +1,170 @@
+"""Theano-style programs run through dltutorial.theano and give dltutorial's own numbers (issue 22)."""
+
+import os
+import subprocess
+import sys
+
+import numpy
+import pytensor
+import pytest
+import scipy.signal
+
+import dltutorial.theano as theano
+from dltutorial.core.compile import compile_function
+from dltutorial.core.minibatches import minibatch_givens
+from dltutorial.core.modes import ModeError, available_modes
+from dltutorial.core.random_init import random_stream
+from dltutorial.dA import dA
+from dltutorial.logistic_sgd import LogisticRegression
+
+T = theano.tensor
+RNG = numpy.random.RandomState(0)
+DATA_X = RNG.rand(40, 6)
+DATA_Y = (DATA_X[:, 0] > DATA_X[:, 1]).astype("int32")
+
+
+def theano_logistic_costs(mode):
+    """The tutorial's logistic regression as Theano code: shared data, givens by a symbolic index, updates."""
+    train_x = theano.shared(DATA_X, borrow=True)
+    train_y = T.cast(theano.shared(DATA_Y.astype("float64")), "int32")
+    index, x, y = T.lscalar(), T.matrix("x"), T.ivector("y")
+    W = theano.shared(numpy.zeros((6, 2)), name="W")
+    b = theano.shared(numpy.zeros(2), name="b")
+    p_y_given_x = T.nnet.softmax(T.dot(x, W) + b)
+    cost = -T.mean(T.log(p_y_given_x)[T.arange(y.shape[0]), y])
+    g_W, g_b = T.grad(cost=cost, wrt=W), T.grad(cost=cost, wrt=b)
+    train = theano.function(inputs=[index], outputs=cost, updates=[(W, W - 0.5 * g_W), (b, b - 0.5 * g_b)],
+                            givens={x: train_x[index * 10:(index + 1) * 10], y: train_y[index * 10:(index + 1) * 10]},
+                            mode=mode)
+    return [float(train(i % 4)) for i in range(12)]
+
+
+def dltutorial_logistic_costs(mode):
+    train_x = pytensor.shared(DATA_X)
+    train_y = pytensor.tensor.cast(pytensor.shared(DATA_Y.astype("float64")), "int32")
+    index, x, y = pytensor.tensor.lscalar(), pytensor.tensor.matrix("x"), pytensor.tensor.ivector("y")
+    model = LogisticRegression(x, 6, 2)
+    cost = model.negative_log_likelihood(y)
+    updates = [(p, p - 0.5 * pytensor.grad(cost, p)) for p in model.params]
+    train = compile_function([index], cost, updates=updates, givens=minibatch_givens(index, 10, (x, train_x),
+                                                                                       (y, train_y)), mode=mode)
+    return [float(train(i % 4)) for i in range(12)]
+
+
+@pytest.mark.parametrize("mode", available_modes())
+def test_a_theano_logistic_regression_gives_dltutorials_numbers(mode, float64):
+    if mode == "jax":  # a slice by a symbolic index has a length JAX cannot trace: one line says so
+        with pytest.raises(ModeError, match="^the jax backend cannot compile this graph .*; use --mode c$"):
+            theano_logistic_costs(mode)
+        return
+    ours = theano_logistic_costs(mode)
+    assert ours[-1] < ours[0]
+    numpy.testing.assert_allclose(ours, dltutorial_logistic_costs(mode), rtol=1e-10)
+
+
+def theano_dA_costs(theano_rng, n_visible=6, n_hidden=4, corruption_level=0.3):
+    """The dA tutorial's step written as Theano code, with the streams it is given."""
+    numpy_rng = numpy.random.RandomState(123)
+    bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
+    W = theano.shared(numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)), name="W")
+    b, b_prime = theano.shared(numpy.zeros(n_hidden), name="b"), theano.shared(numpy.zeros(n_visible), name="b_prime")
+    index, x = T.lscalar(), T.matrix("x")
+    tilde_x = theano_rng.binomial(size=x.shape, n=1, p=1 - corruption_level, dtype=theano.config.floatX) * x
+    z = T.nnet.sigmoid(T.dot(T.nnet.sigmoid(T.dot(tilde_x, W) + b), W.T) + b_prime)
+    cost = T.mean(-T.sum(x * T.log(z) + (1 - x) * T.log(1 - z), axis=1))
+    updates = [(p, p - 0.1 * T.grad(cost, p)) for p in (W, b, b_prime)]
+    train = theano.function([index], cost, updates=updates,
+                            givens={x: theano.shared(DATA_X)[index * 10:(index + 1) * 10]})
+    return [float(train(i % 4)) for i in range(12)]
+
+
+def test_a_theano_denoising_autoencoder_with_mrg_streams_gives_the_dA_tutorials_costs(float64):
+    from dltutorial.theano.sandbox.rng_mrg import MRG_RandomStreams
+
+    ours = theano_dA_costs(MRG_RandomStreams(1234))
+    index, x = pytensor.tensor.lscalar(), pytensor.tensor.matrix("x")
+    da = dA(numpy_rng=numpy.random.RandomState(123), theano_rng=random_stream(1234), input=x, n_visible=6,
+            n_hidden=4)
+    cost, updates = da.get_cost_updates(corruption_level=0.3, learning_rate=0.1)
+    train = compile_function([index], cost, updates=updates,
+                             givens=minibatch_givens(index, 10, (x, pytensor.shared(DATA_X))))
+    numpy.testing.assert_allclose(ours, [float(train(i % 4)) for i in range(12)], rtol=1e-12)
+
+
+def test_shared_randomstreams_draw_anew_at_every_call(float64):
+    from dltutorial.theano.tensor.shared_randomstreams import RandomStreams
+
+    costs = theano_dA_costs(RandomStreams(1234))
+    assert costs[-1] < costs[0] and len(set(costs)) == len(costs)
+    mask = theano.function([], RandomStreams(5).binomial(size=(200,), n=1, p=0.7))
+    first, second = mask(), mask()
+    assert 0.6 < first.mean() < 0.8 and (first != second).any()  # the generator moved on
+
+
+def test_in_defaults_keywords_and_unused_inputs():
+    x, y, z = T.dscalar("x"), T.dscalar("y"), T.dscalar("z")
+    f = theano.function([x, theano.In(y, value=2.0), theano.In(z, value=1.0)], x * y + z, name="f")
+    assert f(3) == 7.0 and f(3, 4) == 13.0 and f(x=3, z=0) == 6.0 and f(1, z=5, y=1) == 6.0
+    g = theano.function([x, y], x, on_unused_input="ignore")
+    assert g(2, 9) == 2.0
+    with pytest.raises(Exception, match="y"):
+        theano.function([x, y], x)  # Theano's default: an unused input is an error
+
+
+def test_theanos_semantics_where_pytensor_differs():
+    v = T.dvector("v")
+    probs = theano.function([v], T.nnet.softmax(v))(numpy.array([1.0, 2.0, 3.0]))
+    assert probs.shape == (1, 3) and probs.sum() == pytest.approx(1.0)  # a vector is one row
+    r = theano.function([v], T.round(v))(numpy.array([0.5, 1.5, 2.5, -2.5]))
+    numpy.testing.assert_array_equal(r, [1.0, 2.0, 3.0, -3.0])  # halves away from zero
+    assert theano.config.floatX == pytensor.config.floatX
+
+
+def test_scan_returns_outputs_and_updates_as_theano_did():
+    k, A = T.iscalar("k"), T.dvector("A")
+    result, updates = theano.scan(fn=lambda prior, A: prior * A, outputs_info=T.ones_like(A), non_sequences=A,
+                                  n_steps=k)
+    power = theano.function([A, k], result[-1], updates=updates)
+    numpy.testing.assert_allclose(power(numpy.arange(4.0), 3), numpy.arange(4.0) ** 3)
+
+
+def test_conv2d_and_pool_2d_with_the_old_keywords_match_scipy(float64):
+    from dltutorial.theano.tensor.signal import pool
+
+    images, filters = T.tensor4("images"), T.tensor4("filters")
+    conv = T.nnet.conv2d(input=images, filters=filters, filter_shape=(2, 1, 3, 3), image_shape=(1, 1, 7, 7))
+    pooled = pool.pool_2d(input=conv, ds=(2, 2), ignore_border=True)
+    image, bank = RNG.randn(1, 1, 7, 7), RNG.randn(2, 1, 3, 3)
+    got_conv, got_pooled = theano.function([images, filters], [conv, pooled])(image, bank)
+    for k in range(2):
+        expected = scipy.signal.convolve2d(image[0, 0], bank[k, 0], mode="valid")  # a true (flipped) convolution
+        numpy.testing.assert_allclose(got_conv[0, k], expected, rtol=1e-12)
+        numpy.testing.assert_allclose(got_pooled[0, k], expected[:4, :4].reshape(2, 2, 2, 2).max(axis=(1, 3)))
+
+
+def test_missing_features_are_one_line_errors():
+    with pytest.raises(AttributeError, match=r"^theano.sandbox.cuda is not provided by dltutorial.theano: .*jax"):
+        theano.sandbox.cuda
+    with pytest.raises(AttributeError, match=r"^theano.tensor.nnet.conv3d is not provided .*3-D"):
+        T.nnet.conv3d
+    with pytest.raises(AttributeError, match=r"^theano.config.no_such_flag is not provided"):
+        theano.config.no_such_flag
+    assert not hasattr(theano, "gof")
+
+
+def test_the_runner_imports_theano_as_the_layer(tmp_path):
+    script = tmp_path / "old.py"
+    script.write_text(
+        "import sys\nimport numpy\nimport theano\nimport theano.tensor as T\n"
+        "from theano.sandbox.rng_mrg import MRG_RandomStreams\n"
+        "x = T.matrix('x')\n"
+        "f = theano.function([x], T.nnet.sigmoid(x).sum())\n"
+        "print(sys.argv[1:], theano.config.floatX, float(f(numpy.zeros((2, 3), dtype=theano.config.floatX))))\n"
+        "import theano.no_such_module\n")
+    env = dict(os.environ, THEANO_FLAGS="floatX=float32,device=cpu", PYTHONWARNINGS="ignore")
+    done = subprocess.run([sys.executable, "-m", "dltutorial.theano", str(script), "a", "--b"], capture_output=True,
+                          text=True, env=env)
+    assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0"]
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
+        "for what is")
