@@ -62,7 +62,7 @@ def test_a_theano_logistic_regression_gives_dltutorials_numbers(mode, float64):
     numpy.testing.assert_allclose(ours, dltutorial_logistic_costs(mode), rtol=1e-10)
 
 
-def theano_dA_costs(theano_rng, n_visible=6, n_hidden=4, corruption_level=0.3):
+def theano_dA_costs(theano_rng, mode=None, n_visible=6, n_hidden=4, corruption_level=0.3):
     """The dA tutorial's step written as Theano code, with the streams it is given."""
     numpy_rng = numpy.random.RandomState(123)
     bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
@@ -74,20 +74,21 @@ def theano_dA_costs(theano_rng, n_visible=6, n_hidden=4, corruption_level=0.3):
     cost = T.mean(-T.sum(x * T.log(z) + (1 - x) * T.log(1 - z), axis=1))
     updates = [(p, p - 0.1 * T.grad(cost, p)) for p in (W, b, b_prime)]
     train = theano.function([index], cost, updates=updates,
-                            givens={x: theano.shared(DATA_X)[index * 10:(index + 1) * 10]})
+                            givens={x: theano.shared(DATA_X)[index * 10:(index + 1) * 10]}, mode=mode)
     return [float(train(i % 4)) for i in range(12)]
 
 
-def test_a_theano_denoising_autoencoder_with_mrg_streams_gives_the_dA_tutorials_costs(float64):
+@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "jax"])  # JAX: the slice, as above
+def test_a_theano_denoising_autoencoder_with_mrg_streams_gives_the_dA_tutorials_costs(mode, float64):
     from dltutorial.theano.sandbox.rng_mrg import MRG_RandomStreams
 
-    ours = theano_dA_costs(MRG_RandomStreams(1234))
+    ours = theano_dA_costs(MRG_RandomStreams(1234), mode)
     index, x = pytensor.tensor.lscalar(), pytensor.tensor.matrix("x")
     da = dA(numpy_rng=numpy.random.RandomState(123), theano_rng=random_stream(1234), input=x, n_visible=6,
             n_hidden=4)
     cost, updates = da.get_cost_updates(corruption_level=0.3, learning_rate=0.1)
     train = compile_function([index], cost, updates=updates,
-                             givens=minibatch_givens(index, 10, (x, pytensor.shared(DATA_X))))
+                             givens=minibatch_givens(index, 10, (x, pytensor.shared(DATA_X))), mode="c")
     numpy.testing.assert_allclose(ours, [float(train(i % 4)) for i in range(12)], rtol=1e-12)
 
 
@@ -120,22 +121,32 @@ def test_theanos_semantics_where_pytensor_differs():
     assert theano.config.floatX == pytensor.config.floatX
 
 
-def test_scan_returns_outputs_and_updates_as_theano_did():
+@pytest.mark.parametrize("mode", available_modes())
+def test_scan_returns_outputs_and_updates_as_theano_did(mode):
+    v = T.dvector("v")
+    sums, updates = theano.scan(fn=lambda v_t, total: total + v_t, sequences=v, outputs_info=T.zeros_like(v[0]))
+    assert updates == {} or not updates
+    cumsum = theano.function([v], sums, updates=updates, mode=mode)
+    numpy.testing.assert_allclose(cumsum(numpy.arange(5.0)), numpy.cumsum(numpy.arange(5.0)))
+    if mode == "jax":  # a loop whose length is an input: JAX cannot trace it (above: the sequence's length)
+        return
     k, A = T.iscalar("k"), T.dvector("A")
     result, updates = theano.scan(fn=lambda prior, A: prior * A, outputs_info=T.ones_like(A), non_sequences=A,
                                   n_steps=k)
-    power = theano.function([A, k], result[-1], updates=updates)
-    numpy.testing.assert_allclose(power(numpy.arange(4.0), 3), numpy.arange(4.0) ** 3)
+    power = theano.function([A, theano.In(k, value=3)], result[-1], updates=updates, mode=mode)
+    numpy.testing.assert_allclose(power(numpy.arange(4.0)), numpy.arange(4.0) ** 3)
+    numpy.testing.assert_allclose(power(numpy.arange(4.0), k=2), numpy.arange(4.0) ** 2)
 
 
-def test_conv2d_and_pool_2d_with_the_old_keywords_match_scipy(float64):
+@pytest.mark.parametrize("mode", available_modes())
+def test_conv2d_and_pool_2d_with_the_old_keywords_match_scipy(mode, float64):
     from dltutorial.theano.tensor.signal import pool
 
     images, filters = T.tensor4("images"), T.tensor4("filters")
     conv = T.nnet.conv2d(input=images, filters=filters, filter_shape=(2, 1, 3, 3), image_shape=(1, 1, 7, 7))
     pooled = pool.pool_2d(input=conv, ds=(2, 2), ignore_border=True)
     image, bank = RNG.randn(1, 1, 7, 7), RNG.randn(2, 1, 3, 3)
-    got_conv, got_pooled = theano.function([images, filters], [conv, pooled])(image, bank)
+    got_conv, got_pooled = theano.function([images, filters], [conv, pooled], mode=mode)(image, bank)
     for k in range(2):
         expected = scipy.signal.convolve2d(image[0, 0], bank[k, 0], mode="valid")  # a true (flipped) convolution
         numpy.testing.assert_allclose(got_conv[0, k], expected, rtol=1e-12)
@@ -160,11 +171,15 @@ def test_the_runner_imports_theano_as_the_layer(tmp_path):
         "x = T.matrix('x')\n"
         "f = theano.function([x], T.nnet.sigmoid(x).sum())\n"
         "print(sys.argv[1:], theano.config.floatX, float(f(numpy.zeros((2, 3), dtype=theano.config.floatX))))\n"
+        "W = theano.shared(numpy.zeros(2))\n"
+        "print('truthy' if x and W else 'falsy')\n"
+        "try:\n    bool(x < 1)\nexcept TypeError as error:\n    print(error)\n"
         "import theano.no_such_module\n")
     env = dict(os.environ, THEANO_FLAGS="floatX=float32,device=cpu", PYTHONWARNINGS="ignore")
     done = subprocess.run([sys.executable, "-m", "dltutorial.theano", str(script), "a", "--b"], capture_output=True,
                           text=True, env=env)
-    assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0"]
+    assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0", "truthy",
+                                        "Variables do not support boolean operations."]  # Theano's truth tests
     assert done.stderr.strip().splitlines()[-1] == (
         "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
         "for what is")

@@ -2,8 +2,10 @@
 
 The script's ``import theano`` (and ``theano.tensor``, ``theano.sandbox.rng_mrg``
 ...) resolve to :mod:`dltutorial.theano`.  ``THEANO_FLAGS`` is read into
-PyTensor's settings (``floatX=float64`` ...).  A real Theano, if installed,
-is left to the script unless ``--replace-theano`` asks for the layer anyway.
+PyTensor's settings (``floatX=float64`` ...), and symbolic variables get
+Theano's truth test (:mod:`~dltutorial.theano.truth`).  A real Theano, if
+installed, is left to the script unless ``--replace-theano`` asks for the
+layer anyway.
 """
 
 import argparse
@@ -15,6 +17,7 @@ import runpy
 import sys
 
 from .configuration import apply_theano_flags
+from .truth import use_theano_truth_tests
 
 
 class TheanoAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -49,6 +52,7 @@ def main(argv=None):
         print(f"note: THEANO_FLAGS entries with no PyTensor setting, ignored: {', '.join(unknown)}", file=sys.stderr)
     if args.replace_theano or importlib.util.find_spec("theano") is None:
         sys.meta_path.insert(0, TheanoAlias())
+        use_theano_truth_tests()
     sys.argv = [args.script] + args.args
     sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
     runpy.run_path(args.script, run_name="__main__")
