@@ -85,7 +85,9 @@ def _add_signature_options(parser, func):
             continue
         flag = "--" + name.replace("_", "-")
         default = param.default
-        if isinstance(default, bool):
+        if callable(default):  # train_lstm's optimizer=adadelta: named on the command line
+            parser.add_argument(flag, dest=name, default=default.__name__, help=f"default: {default.__name__}")
+        elif isinstance(default, bool):
             parser.add_argument(flag, dest=name, default=default, action=argparse.BooleanOptionalAction)
         elif isinstance(default, (list, tuple)):
             parser.add_argument(flag, dest=name, type=type(default[0]), nargs="+", default=default,

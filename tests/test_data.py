@@ -1,4 +1,5 @@
 import gzip
+import subprocess
 from pathlib import Path
 
 import numpy
@@ -151,3 +152,12 @@ def test_the_checksum_table_matches_the_real_files():
         packed = (REAL_MNIST / (stem + ".gz")).read_bytes()
         assert hashlib.md5(gzip.decompress(packed)).hexdigest() == md5_raw
         assert (hashlib.md5(packed).hexdigest() == md5_gz) == (stem != "train-images-idx3-ubyte")
+
+
+def test_data_files_land_in_the_checkouts_git_ignored_data_folder():
+    """``make data`` and the lookups use the data/ beside the package, whose downloads git ignores."""
+    assert (data.DATA_DIR / "README.md").is_file()
+    if (data.DATA_DIR.parent / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(data.DATA_DIR / "train-images-idx3-ubyte.gz")],
+                                 cwd=data.DATA_DIR)
+        assert ignored.returncode == 0

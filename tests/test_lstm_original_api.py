@@ -1,5 +1,7 @@
 """lstm.py keeps the original module's API: its functions, names, return values, update rules and printed lines."""
 
+import json
+
 import numpy
 import pytensor.tensor as pt
 import pytest
@@ -133,3 +135,12 @@ def test_train_lstm_takes_the_originals_optimisers_and_prints_its_lines(optimize
     assert "Saving... Done\n" in out and "\n('Train ', " in out and "Seen " in out
     assert any(line.startswith("Train  0") for line in out.splitlines()) and "The code run for 1 epochs" in out
     assert (tmp_path / "run" / "lstm_model.npz.pkl").exists() and 0 <= record["test_err"] < 0.5
+
+
+def test_the_command_line_names_the_optimiser(tmp_path):
+    from dltutorial.__main__ import main as command_line
+
+    command_line(["lstm", "--data", "synthetic", "--max-epochs", "1", "--dim-proj", "8", "--n-words", "40",
+                  "--maxlen", "12", "--optimizer", "rmsprop", "--resume", str(tmp_path / "cli")])
+    record = json.loads((tmp_path / "cli" / "results.json").read_text())
+    assert record["parameters"]["optimizer"] == "rmsprop" and record["status"] == "done"

@@ -37,7 +37,7 @@ import pytensor.tensor as pt
 from .errors import TutorialError
 from .files import atomic_write
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # the checkout's data/ (git-ignores the files)
 
 # file stem -> (md5 of the published .gz, md5 of the uncompressed file)
 MNIST_MD5 = {
