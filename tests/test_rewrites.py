@@ -106,3 +106,15 @@ def test_the_c_backend_calls_the_blas_that_pip_installed():
     folders = {os.path.realpath(os.path.dirname(lib["filepath"])) for lib in threadpoolctl.threadpool_info()
                if lib["user_api"] == "blas"}
     assert os.path.realpath(scipy_openblas32.get_lib_dir()) in folders
+
+
+def test_affine_terms_find_a_theano_minibatchs_constant_length():
+    """What lets JAX take a Theano-style ``x[i * n:(i + 1) * n]``: its length is the constant n, seen symbolically."""
+    from dltutorial.core.rewrites import _combine, affine_terms
+
+    i, j = pt.lscalar("i"), pt.lscalar("j")
+    start, stop = affine_terms(i * 10), affine_terms((i + 1) * 10)
+    assert start == {i: 10, None: 0} and _combine([stop, start], [1, -1]) == {None: 10}
+    assert affine_terms(3 - (2 * j - i)) == {None: 3, j: -2, i: 1}
+    assert affine_terms(i * j) is None and affine_terms(pt.sqrt(i)) is None  # not affine: left as a slice
+    assert _combine([affine_terms(2 * i), affine_terms(i)], [1, -1]) == {i: 1, None: 0}  # x[i:2*i]: not constant

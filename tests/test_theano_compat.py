@@ -12,7 +12,7 @@ import scipy.signal
 import dltutorial.theano as theano
 from dltutorial.core.compile import compile_function
 from dltutorial.core.minibatches import minibatch_givens
-from dltutorial.core.modes import ModeError, available_modes
+from dltutorial.core.modes import available_modes
 from dltutorial.core.random_init import random_stream
 from dltutorial.dA import dA
 from dltutorial.logistic_sgd import LogisticRegression
@@ -53,10 +53,6 @@ def dltutorial_logistic_costs(mode):
 
 @pytest.mark.parametrize("mode", available_modes())
 def test_a_theano_logistic_regression_gives_dltutorials_numbers(mode, float64):
-    if mode == "jax":  # a slice by a symbolic index has a length JAX cannot trace: one line says so
-        with pytest.raises(ModeError, match="^the jax backend cannot compile this graph .*; use --mode c$"):
-            theano_logistic_costs(mode)
-        return
     ours = theano_logistic_costs(mode)
     assert ours[-1] < ours[0]
     numpy.testing.assert_allclose(ours, dltutorial_logistic_costs(mode), rtol=1e-10)
@@ -78,7 +74,7 @@ def theano_dA_costs(theano_rng, mode=None, n_visible=6, n_hidden=4, corruption_l
     return [float(train(i % 4)) for i in range(12)]
 
 
-@pytest.mark.parametrize("mode", [m for m in available_modes() if m != "jax"])  # JAX: the slice, as above
+@pytest.mark.parametrize("mode", available_modes())
 def test_a_theano_denoising_autoencoder_with_mrg_streams_gives_the_dA_tutorials_costs(mode, float64):
     from dltutorial.theano.sandbox.rng_mrg import MRG_RandomStreams
 

@@ -243,6 +243,71 @@ def minibatch_slice_as_take(fgraph, node):
     return [pt.specify_shape(sliced.owner.inputs[0][start + pt.arange(count)], shape)]
 
 
+def affine_terms(variable):
+    """``variable`` as ``{input: coefficient, None: constant}`` when it is an integer-affine expression, else None.
+
+    Follows constants, additions, subtractions, negations, products with a
+    constant, casts and scalar/tensor conversions: enough to see that a
+    Theano-style minibatch ``x[i * n:(i + 1) * n]`` has ``n`` rows.
+    """
+    try:
+        return {None: int(pt.get_underlying_scalar_constant_value(variable))}
+    except NotScalarConstantError:
+        pass
+    node = variable.owner
+    if node is None:
+        return {variable: 1, None: 0}
+    op = node.op.scalar_op if isinstance(node.op, Elemwise) else node.op
+    if isinstance(op, ps.Cast) or type(op).__name__ in ("ScalarFromTensor", "TensorFromScalar"):
+        return affine_terms(node.inputs[0])
+    parts = [affine_terms(i) for i in node.inputs]
+    if any(part is None for part in parts):
+        return None
+    if isinstance(op, ps.Add):
+        return _combine(parts, [1] * len(parts))
+    if isinstance(op, ps.Sub):
+        return _combine(parts, [1, -1])
+    if isinstance(op, ps.Neg):
+        return _combine(parts, [-1])
+    if isinstance(op, ps.Mul):
+        variable_parts = [part for part in parts if set(part) != {None}]
+        if len(variable_parts) <= 1:
+            factor = int(numpy.prod([part[None] for part in parts if set(part) == {None}]))
+            return {key: factor * value for key, value in (variable_parts or [{None: 1}])[0].items()}
+    return None
+
+
+def _combine(parts, signs):
+    total = {}
+    for part, sign in zip(parts, signs):
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + sign * value
+    return {key: value for key, value in total.items() if value or key is None}
+
+
+@node_rewriter([Subtensor])
+def constant_length_slice_as_take(fgraph, node):
+    """``x[a:b]`` whose ``b - a`` is a constant ``n`` -> ``x[a + arange(n)]``, ``n`` static rows (JAX only).
+
+    Theano code slices its minibatches as ``x[i * n:(i + 1) * n]``; JAX cannot
+    trace a slice with a symbolic start, but takes ``n`` rows by an index
+    vector (as :func:`minibatch_slice_as_take` does for dltutorial's own).
+    """
+    indices = indices_from_subtensor(node.inputs[1:], node.op.idx_list)
+    first = indices[0]
+    if not isinstance(first, slice) or first.step is not None or first.start is None or first.stop is None:
+        return None
+    start, stop = affine_terms(first.start), affine_terms(first.stop)
+    if start is None or stop is None or set(start) == {None}:
+        return None
+    length = _combine([stop, start], [1, -1])
+    if set(length) != {None} or length[None] < 0:
+        return None
+    rows = pt.as_tensor_variable(first.start) + pt.arange(length[None])
+    taken = node.inputs[0][(rows, *indices[1:])]
+    return [pt.specify_shape(taken, (length[None],) + (None,) * (taken.ndim - 1))]
+
+
 @functools.cache
 def register_rewrites():
     """Register the rewrites above in PyTensor's rewrite database, once per process.
@@ -281,3 +346,6 @@ def register_rewrites():
     # before canonicalize (position 1), which may drop the shape check the rewrite reads the row count from
     optdb.register("dltutorial_minibatch_slice_as_take", in2out(minibatch_slice_as_take), "dltutorial_jax",
                    position=0.9)
+    # before PyTensor's shape rewrites (0.1), which would fix the slice's length as its symbolic formula
+    optdb.register("dltutorial_constant_length_slice_as_take", in2out(constant_length_slice_as_take),
+                   "dltutorial_jax", position=0.05)
