@@ -179,3 +179,15 @@ def test_the_runner_imports_theano_as_the_layer(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
         "for what is")
+
+
+def test_an_installed_theano_is_left_to_the_script_unless_asked(tmp_path):
+    (tmp_path / "site" / "theano").mkdir(parents=True)
+    (tmp_path / "site" / "theano" / "__init__.py").write_text("REAL = True\n")
+    script = tmp_path / "which.py"
+    script.write_text("import theano\nprint(getattr(theano, 'REAL', False))\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), PYTHONWARNINGS="ignore")
+    for flags, expected in (([], "True"), (["--replace-theano"], "False")):
+        done = subprocess.run([sys.executable, "-m", "dltutorial.theano", *flags, str(script)], capture_output=True,
+                              text=True, env=env)
+        assert done.stdout.strip() == expected, done.stderr
