@@ -10,9 +10,10 @@ compiled with them:
   of dltutorial, so ``pip install`` brings it), unless the user set
   ``blas__ldflags`` in ``PYTENSOR_FLAGS``.  Why this one and not the
   system's: Debian's OpenBLAS 0.3.21 does not know recent CPUs and falls back
-  to its slowest kernels on them (on an Intel Xeon of family 6, model 207 it
-  chose "Prescott", and the float32 batch-1 SdA steps ran 1.4-1.5x slower
-  than with the wheel's 0.3.34, which chose "SkylakeX"); see docs/benchmarks.md.
+  to its slowest kernels on them (on an Intel(R) Xeon(R) Processor, family 6,
+  model 207, one thread, it chose "Prescott", and the float32 batch-1 SdA
+  steps of ``python -m bench.run`` ran 1.4-1.5x slower than with the wheel's
+  0.3.34, which chose "SkylakeX"); see docs/benchmarks.md.
 * **Vector maths.**  On x86-64 Linux with glibc, the C code is compiled to
   call glibc's vector maths library (libmvec) for ``tanh``, ``exp``, ``log``
   ..., unless the user chose their own ``gcc__cxxflags``.
