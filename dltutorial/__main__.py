@@ -64,41 +64,39 @@ TUTORIALS = {
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
 
 
-def _add_param_dict_options(parser, func):
-    """One --option per key of the original's ``param`` dict (rnnslu.main), defaults from ``DEFAULT_PARAM``."""
-    group = parser.add_argument_group("the original's param dict")
-    for name, default in inspect.getmodule(func).DEFAULT_PARAM.items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(default, bool):
-            group.add_argument(flag, dest=f"param.{name}", default=default, action=argparse.BooleanOptionalAction)
-        else:
-            group.add_argument(flag, dest=f"param.{name}", type=type(default), default=default,
-                               help=f"default: {default}")
+def _add_option(parser, name, default, dest):
+    """``--name`` (underscores as dashes) stored in ``dest``, typed by its default."""
+    flag = "--" + name.replace("_", "-")
+    if callable(default):  # train_lstm's optimizer=adadelta: named on the command line
+        parser.add_argument(flag, dest=dest, default=default.__name__, help=f"default: {default.__name__}")
+    elif isinstance(default, bool):
+        parser.add_argument(flag, dest=dest, default=default, action=argparse.BooleanOptionalAction)
+    elif isinstance(default, (list, tuple)):
+        parser.add_argument(flag, dest=dest, type=type(default[0]), nargs="+", default=default,
+                            help=f"default: {' '.join(map(str, default))}")
+    else:
+        parser.add_argument(flag, dest=dest, type=type(default) if default is not None else str, default=default,
+                            help=f"default: {default}")
 
 
 def _add_signature_options(parser, func):
-    """One --option per keyword parameter of ``func``, typed by its default."""
-    if "param" in inspect.signature(func).parameters:
-        _add_param_dict_options(parser, func)
-    for name, param in inspect.signature(func).parameters.items():
-        if name in DATASET_PARAMETERS + ("mode", "floatX", "param") or param.default is inspect.Parameter.empty:
-            continue
-        flag = "--" + name.replace("_", "-")
-        default = param.default
-        if callable(default):  # train_lstm's optimizer=adadelta: named on the command line
-            parser.add_argument(flag, dest=name, default=default.__name__, help=f"default: {default.__name__}")
-        elif isinstance(default, bool):
-            parser.add_argument(flag, dest=name, default=default, action=argparse.BooleanOptionalAction)
-        elif isinstance(default, (list, tuple)):
-            parser.add_argument(flag, dest=name, type=type(default[0]), nargs="+", default=default,
-                                help=f"default: {' '.join(map(str, default))}")
-        else:
-            kind = type(default) if default is not None else str
-            parser.add_argument(flag, dest=name, type=kind, default=default,
-                                help=f"default: {default}")
+    """One --option per keyword parameter of ``func``, typed by its default.
+
+    A ``param`` dict (the original's, rnnslu.main) gets one option per key of
+    its module's ``DEFAULT_PARAM``, gathered back into the dict by :func:`main`.
+    """
+    parameters = inspect.signature(func).parameters
+    if "param" in parameters:
+        group = parser.add_argument_group("the original's param dict")
+        for name, default in inspect.getmodule(func).DEFAULT_PARAM.items():
+            _add_option(group, name, default, dest=f"param.{name}")
+    for name, param in parameters.items():
+        skipped = name in DATASET_PARAMETERS + ("mode", "floatX", "param")
+        if not skipped and param.default is not inspect.Parameter.empty:
+            _add_option(parser, name, param.default, dest=name)
     aliases = {"n_epochs": "training_epochs"}  # --n-epochs works for every tutorial
     for alias, name in aliases.items():
-        if name in inspect.signature(func).parameters and alias not in inspect.signature(func).parameters:
+        if name in parameters and alias not in parameters:
             parser.add_argument("--n-epochs", dest=name, type=int, help=f"same as --{name.replace('_', '-')}")
 
 

@@ -75,8 +75,9 @@ def have_blas():
 @functools.cache
 def configure_pytensor():
     """Set PyTensor's BLAS and C flags and register our rewrites; once per process (see the module's text)."""
-    if not _user_set("blas__ldflags") and scipy_openblas32_ldflags():
-        pytensor.config.blas__ldflags = scipy_openblas32_ldflags()
+    ldflags = scipy_openblas32_ldflags()
+    if not _user_set("blas__ldflags") and ldflags:
+        pytensor.config.blas__ldflags = ldflags
     if (not _user_set("gcc__cxxflags") and not pytensor.config.gcc__cxxflags and sys.platform.startswith("linux")
             and platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc"):
         pytensor.config.gcc__cxxflags = VECTOR_MATH_FLAGS

@@ -260,6 +260,8 @@ def affine_terms(variable):
     op = node.op.scalar_op if isinstance(node.op, Elemwise) else node.op
     if isinstance(op, ps.Cast) or type(op).__name__ in ("ScalarFromTensor", "TensorFromScalar"):
         return affine_terms(node.inputs[0])
+    if not isinstance(op, (ps.Add, ps.Sub, ps.Neg, ps.Mul)):
+        return None
     parts = [affine_terms(i) for i in node.inputs]
     if any(part is None for part in parts):
         return None
