@@ -8,7 +8,7 @@ export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
 .PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
-        train-ca train-hmc train-lstm train-lstm-chars train-rnnslu reproduce bench bench-theano clean
+        train-ca train-hmc train-lstm train-lstm-chars train-rnnslu train-rnnrbm reproduce bench bench-theano clean
 
 setup: $(SETUP)
 
@@ -65,6 +65,10 @@ train-lstm-chars: $(SETUP)
 # ATIS when atis.fold3.pkl.gz is found (see data/README.md), else: make train-rnnslu ARGS="--data synthetic"
 train-rnnslu: $(SETUP)
 	$(PYTHON) -m dltutorial rnnslu $(ARGS)
+
+# Nottingham when data/Nottingham/train holds its MIDI files (see data/README.md), else music21's Bach chorales
+train-rnnrbm: $(SETUP)
+	$(PYTHON) -m dltutorial rnnrbm $(ARGS)
 
 # Any tutorial by its command-line name: make run-variational_autoencoder ARGS="--n-epochs 5"
 run-%: $(SETUP)

@@ -40,6 +40,7 @@ from dltutorial.lstm_chars import lstm_chars
 from dltutorial.masking_noise import masking_noise_sae
 from dltutorial.mlp import test_mlp
 from dltutorial.rbm import test_rbm
+from dltutorial.rnnrbm import test_rnnrbm
 from dltutorial.rnnslu import main as rnnslu_main
 from dltutorial.SdA import test_SdA
 
@@ -141,6 +142,15 @@ REPRODUCTIONS = [
                  lambda r: "generated task (ATIS is not on this machine): valid F1 %.2f, test F1 %.2f (best epoch %d)"
                  % (r["best_valid_f1"], r["best_test_f1"], r["best_epoch"]),
                  lambda r: sum(r["epoch_seconds"]), dataset_keyword=""),
+    Reproduction("rnnrbm", test_rnnrbm, {}, {"num_epochs": 5},
+                 "Nottingham, 200 epochs: monitor -15.03, -10.49, -10.24 ... -4.73; paper (JSB Chorales, RNN-RBM): "
+                 "frame accuracy 33.12 % (quoted from memory, not checked here)",
+                 "about 24 hours (Nottingham), not reported", "rnnrbm.txt, 'Results'; Boulanger-Lewandowski et al. "
+                 "(2012), Table 1",
+                 lambda r: "%s, %d epochs: monitor %s; held-out frame accuracy %.2f %%" % (
+                     "Bach chorales (music21)" if r["dataset"].endswith("bach_chorales") else r["dataset"],
+                     len(r["train_monitor"]), costs_first_last(r["train_monitor"]), r["test_frame_accuracy"]),
+                 lambda r: r["training_seconds"], dataset_keyword="", figures=["sample1.png"]),
     Reproduction("lstm_chars", lstm_chars, {}, {},
                  "predicts 'ihello' (2000 Adam steps)", "not reported", "reference text 003",
                  lambda r: "predicts %r, loss %.2g" % (r["final_prediction"], r["final_loss"]),

@@ -31,6 +31,7 @@ from .masking_noise import masking_noise_sae
 from .mlp import test_mlp
 from .mlp_adadelta import mlp_adadelta
 from .rbm import test_rbm
+from .rnnrbm import test_rnnrbm
 from .rnnslu import main as rnnslu_main
 from .SdA import test_SdA
 
@@ -47,6 +48,7 @@ TUTORIALS = {
     "hmc": (test_hmc, "hybrid Monte Carlo on a correlated 5-D Gaussian: target and empirical moments"),
     "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
     "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
+    "rnnrbm": (test_rnnrbm, "RNN-RBM on polyphonic music (Nottingham MIDI files, else the Bach chorales); samples"),
     "rnnslu": (rnnslu_main, "Elman RNN for slot filling on ATIS (--data synthetic: a generated task)"),
     "linear_autoencoder_pca": (linear_autoencoder_pca, "linear 3-2-3 autoencoder against PCA (text 004)"),
     "stacked_autoencoder": (stacked_autoencoder, "stacked autoencoder 784-300-150-300-784, tied weights (text 004)"),

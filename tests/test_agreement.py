@@ -16,7 +16,10 @@ The conjugate-gradient costs are evaluations at the points fmin_cg chooses;
 its line searches amplify rounding differences, so they agree to 1e-6.
 """
 
+import contextlib
+import io
 import json
+import re
 import tempfile
 
 import numpy
@@ -41,11 +44,11 @@ from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression
 from dltutorial.lstm_chars import lstm_chars
 from dltutorial.mlp import MLP
-from dltutorial import rnnslu
+from dltutorial import rnnrbm, rnnslu
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
-from .tiny_data import write_idx_folder
+from .tiny_data import write_idx_folder, write_music_folder
 
 STEPS = 20
 BATCH = 10
@@ -185,6 +188,20 @@ def rnnslu_costs(dataset, mode):
     return costs
 
 
+def rnnrbm_costs(dataset, mode):
+    """The RNN-RBM's CD-15 steps (training scan, Gibbs chain, gradient through both) on 10-frame pieces of chords."""
+    chords = numpy.zeros((10, 12), dtype=pytensor.config.floatX)
+    for t in range(10):
+        chords[t, [t % 12, (t + 4) % 12, (t + 7) % 12]] = 1
+    pieces = [numpy.roll(chords, shift, axis=1) for shift in range(STEPS)]
+    v, v_sample, cost, monitor, params, updates, _, _ = rnnrbm.build_rnnrbm(
+        12, 8, 5, numpy_rng=numpy.random.RandomState(1), mode=mode)
+    gradient = pt.grad(cost, params, consider_constant=[v_sample])
+    updates.update((p, p - 0.1 * g) for p, g in zip(params, gradient))
+    train = compile_function([v], monitor, updates=updates, mode=mode)
+    return [train(piece) for piece in pieces]
+
+
 def lstm_chars_costs(dataset, mode):
     return lstm_chars(iterations=STEPS, print_every=STEPS, output_folder=tempfile.mkdtemp(), mode=mode,
                       floatX=pytensor.config.floatX)["losses"]
@@ -193,8 +210,8 @@ def lstm_chars_costs(dataset, mode):
 TUTORIALS = {"logistic_sgd": logistic_costs, "logistic_cg": cg_costs, "mlp": mlp_costs,
              "lenet5": lenet_costs, "dA": dA_costs, "SdA": SdA_costs, "rbm": rbm_costs, "DBN": DBN_costs,
              "cA": cA_costs, "hmc": hmc_costs, "lstm": lstm_costs, "lstm_chars": lstm_chars_costs,
-             "rnnslu": rnnslu_costs}
-JAX_CANNOT_TRACE = {"lstm", "rnnslu"}  # scans as long as the sentence: shapes JAX cannot trace
+             "rnnslu": rnnslu_costs, "rnnrbm": rnnrbm_costs}
+JAX_CANNOT_TRACE = {"lstm", "rnnslu", "rnnrbm"}  # scans as long as the sentence or piece: shapes JAX cannot trace
 
 
 def costs(tutorial, mode, floatX, dataset):
@@ -247,15 +264,18 @@ ONE_EPOCH_TEST_ERROR_BELOW = {"logistic_sgd": 0.05, "logistic_cg": 0.05, "mlp": 
 
 
 @pytest.fixture(scope="module")
-def c_records(tiny16, tmp_path_factory):
-    """``record(tutorial)``: the tutorial's entry-point record in the c mode, float64, run once per process."""
-    folder, records = tmp_path_factory.mktemp("c-runs"), {}
+def c_runs(tiny16, tmp_path_factory):
+    """``run(tutorial)``: the tutorial's entry-point record in the c mode, float64, and what it printed; once per process."""
+    folder, runs = tmp_path_factory.mktemp("c-runs"), {}
 
-    def record(tutorial):
-        if tutorial not in records:
-            records[tutorial] = entry_points(tiny16, folder)[tutorial](mode="c", floatX="float64")
-        return records[tutorial]
-    return record
+    def run(tutorial):
+        if tutorial not in runs:
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                record = entry_points(tiny16, folder)[tutorial](mode="c", floatX="float64")
+            runs[tutorial] = record, printed.getvalue()
+        return runs[tutorial]
+    return run
 
 
 def entry_points(dataset, folder):
@@ -269,6 +289,7 @@ def entry_points(dataset, folder):
     from dltutorial.lstm import train_lstm
     from dltutorial.mlp import test_mlp
     from dltutorial.rbm import test_rbm
+    from dltutorial.rnnrbm import test_rnnrbm
     from dltutorial.SdA import test_SdA
 
     return {
@@ -295,12 +316,15 @@ def entry_points(dataset, folder):
         "lstm_chars": lambda **k: lstm_chars(iterations=300, output_folder=str(folder / "lstm_chars"), **k),
         "rnnslu": lambda **k: rnnslu.main({"data": "synthetic", "nepochs": 2, "nhidden": 10, "emb_dimension": 4,
                                            "win": 3}, output_folder=str(folder / "rnnslu"), **k),
+        "rnnrbm": lambda **k: test_rnnrbm(batch_size=10, num_epochs=2, dataset=write_music_folder(folder / "music"),
+                                          n_hidden=12, n_hidden_recurrent=6, lr=0.05, n_samples=1,
+                                          output_folder=str(folder / "rnnrbm"), **k),
     }
 
 
 @pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
 @pytest.mark.parametrize("tutorial", list(TUTORIALS))
-def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_records, tmp_path, monkeypatch):
+def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_runs, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = entry_points(tiny16, tmp_path / "runs")[tutorial]
     if mode == "jax" and tutorial in JAX_CANNOT_TRACE:
@@ -309,7 +333,7 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_reco
         return
     result = run(mode=mode, floatX="float64")
     assert result["status"] == "done" and result["mode"] == mode and result["floatX"] == "float64"
-    ours, wanted = figures(result), figures(c_records(tutorial))
+    ours, wanted = figures(result), figures(c_runs(tutorial)[0])
     assert sorted(ours) == sorted(wanted) and ours
     for path, value in wanted.items():  # every figure the run reports, as the c mode reports it
         assert ours[path] == pytest.approx(value, rel=tolerance(tutorial, "float64"), abs=1e-12), path
@@ -328,7 +352,77 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_reco
         assert 0 < result["final_acceptance_rate"] <= 1 and len(result["empirical_mean"]) == 3
     elif tutorial == "rnnslu":  # CoNLL F1 of each epoch on the generated task, as c's
         assert len(result["valid_f1"]) == 2 and 0 <= result["best_valid_f1"] <= 100
+    elif tutorial == "rnnrbm":  # the pseudo log-likelihood of two epochs and of the held-out pieces, as c's
+        assert len(result["train_monitor"]) == 2 and result["test_monitor"] < 0
+        assert 0 <= result["test_frame_accuracy"] <= 100
     elif tutorial == "cA":
         assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
     else:  # one epoch: the linear models have learnt the generated classes; LeNet and the SdA barely started
         assert 0 <= result["test_error"] < ONE_EPOCH_TEST_ERROR_BELOW[tutorial]
+
+
+# The lines each tutorial's entry function prints, as the original's format strings (code/<tutorial>.py of
+# lisa-lab/DeepLearningTutorials; %r: a value printed after a comma by Python 2's print, as str() prints it).
+# "results in <folder>" is ours, after the original's lines.
+ORIGINAL_LINES = {
+    "logistic_sgd": ["... loading data", "... building the model", "... training the model",
+                     "epoch %i, minibatch %i/%i, validation error %f %%",
+                     "     epoch %i, minibatch %i/%i, test error of best model %f %%",
+                     "Optimization complete with best validation score of %f %%,with test performance %f %%",
+                     "The code run for %d epochs, with %f epochs/sec"],
+    "logistic_cg": ["... loading data", "... building the model", "Optimizing using scipy.optimize.fmin_cg...",
+                    "validation error %f %%",
+                    "Optimization complete with best validation score of %f %%, with test performance %f %%"],
+    "mlp": ["... loading data", "... building the model", "... training",
+            "epoch %i, minibatch %i/%i, validation error %f %%",
+            "     epoch %i, minibatch %i/%i, test error of best model %f %%",
+            "Optimization complete. Best validation score of %f %% obtained at iteration %i, "
+            "with test performance %f %%"],
+    "lenet5": ["... loading data", "... building the model", "... training", "training @ iter =  %r",
+               "epoch %i, minibatch %i/%i, validation error %f %%",
+               "     epoch %i, minibatch %i/%i, test error of best model %f %%", "Optimization complete.",
+               "Best validation score of %f %% obtained at iteration %i, with test performance %f %%"],
+    "dA": ["... loading data", "Training epoch %d, cost  %r"],
+    "SdA": ["... loading data", "... building the model", "... getting the pretraining functions",
+            "... pre-training the model", "Pre-training layer %i, epoch %d, cost %f",
+            "... getting the finetuning functions", "... finetunning the model",
+            "epoch %i, minibatch %i/%i, validation error %f %%",
+            "     epoch %i, minibatch %i/%i, test error of best model %f %%",
+            "Optimization complete with best validation score of %f %%, on iteration %i, with test performance %f %%"],
+    "rbm": ["... loading data", "Training epoch %d, cost is  %r", "Training took %f minutes",
+            " ... plotting sample  %r"],
+    "DBN": ["... loading data", "... building the model", "... getting the pretraining functions",
+            "... pre-training the model", "Pre-training layer %i, epoch %d, cost  %r",
+            "... getting the finetuning functions", "... finetuning the model",
+            "epoch %i, minibatch %i/%i, validation error %f %%",
+            "     epoch %i, minibatch %i/%i, test error of best model %f %%",
+            "Optimization complete with best validation score of %f %%, obtained at iteration %i, "
+            "with test performance %f %%"],
+    "cA": ["... loading data", "Training epoch %d, reconstruction cost  %r  jacobian norm  %r"],
+    "rnnrbm": ["Epoch %i/%i", "%r"],
+}
+OUR_LINES = {"*": ["results in %s"], "rnnrbm": ["held-out pieces: %i, monitor %f, frame accuracy %.2f %%",
+                                                "The samples are in %s"]}
+
+
+def line_pattern(fmt):
+    """A regular expression for the lines that ``fmt % values`` prints."""
+    fields = {"%i": r"-?\d+", "%d": r"-?\d+", "%f": r"-?\d+\.\d{6}", "%.2f": r"-?\d+\.\d{2}", "%%": "%",
+              "%r": r"-?\d+(\.\d+)?(e[-+]\d+)?", "%s": r".+"}
+    parts = re.split(r"(%\.2f|%[idfrs%])", fmt)
+    return re.compile("".join(fields.get(part, re.escape(part)) for part in parts) + "$")
+
+
+@pytest.mark.parametrize("tutorial", list(ORIGINAL_LINES))
+def test_the_printed_lines_are_the_originals(tutorial, c_runs):
+    """Every line the entry function prints has an original's format (or is ours, after them); each original line shows."""
+    _, printed = c_runs(tutorial)
+    originals = [line_pattern(fmt) for fmt in ORIGINAL_LINES[tutorial]]
+    ours = [line_pattern(fmt) for fmt in OUR_LINES["*"] + OUR_LINES.get(tutorial, [])]
+    lines = printed.splitlines()
+    unknown = [line for line in lines if not any(p.match(line) for p in originals + ours)]
+    assert not unknown, f"lines the original does not print: {unknown}"
+    missing = [fmt for fmt, p in zip(ORIGINAL_LINES[tutorial], originals) if not any(p.match(line) for line in lines)]
+    assert not missing, f"the original's lines not printed: {missing}"
+    last_original = max(i for i, line in enumerate(lines) if any(p.match(line) for p in originals))
+    assert all(any(p.match(line) for p in ours) for line in lines[last_original + 1:])  # ours come after

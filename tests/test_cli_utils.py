@@ -81,7 +81,7 @@ def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
 
 def test_entry_functions_named_test_are_not_collected_by_pytest():
     named_test = [func for func, _ in TUTORIALS.values() if func.__name__.startswith("test")]
-    assert len(named_test) == 7  # test_mlp, test_dA, test_SdA, test_rbm, test_DBN, test_cA, test_hmc
+    assert len(named_test) == 8  # test_mlp, test_dA, test_SdA, test_rbm, test_DBN, test_cA, test_hmc, test_rnnrbm
     assert all(func.__test__ is False for func in named_test)
 
 

@@ -39,3 +39,22 @@ def write_idx_folder(folder, n_train=600, n_test=120, compress=True, side=SIDE):
         else:
             (folder / stem).write_bytes(data)
     return folder
+
+
+def write_music_folder(folder, n_train=4, n_test=2, n_frames=40):
+    """``folder/train`` and ``folder/test`` of MIDI files: a I-IV-V-I progression of triads, 4 frames a chord.
+
+    The pieces start on different chords, so that a model must follow the
+    history to predict the next frame.  Frames are 0.3 s (the RNN-RBM's ``dt``).
+    """
+    from dltutorial.core.midi import midiwrite
+
+    for split, n in (("train", n_train), ("test", n_test)):
+        (folder / split).mkdir(parents=True, exist_ok=True)
+        for piece in range(n):
+            roll = numpy.zeros((n_frames, 88))
+            for t in range(n_frames):
+                root = 39 + (0, 5, 7, 0)[(t // 4 + piece) % 4]  # C4 (MIDI 60) is column 39
+                roll[t, [root, root + 4, root + 7]] = 1
+            midiwrite(folder / split / f"piece{piece}.mid", roll, (21, 109), 0.3)
+    return folder

@@ -16,15 +16,15 @@ COUNTS = {  # whole numbers >= 1
     "finetuning_epochs", "iterations", "n_iterations", "k", "n_chains", "n_samples", "plot_every", "n_digits",
     "n_points", "n_labels", "n", "dim", "dim_proj", "hidden_size", "n_words", "maxlen", "patience", "dispFreq",
     "print_every", "nepochs", "nhidden", "emb_dimension", "win",
-    "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
+    "n_hidden_recurrent", "hidden_layers_sizes", "n_hidden", "n_hiddens", "nkerns",  # each layer's size
 }
-RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon", "lr"}  # finite, > 0
+RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon", "lr", "dt"}  # finite, > 0 (dt: seconds)
 WEIGHTS = {"L1_reg", "L2_reg", "l2_reg", "reg", "decay_c", "sparsity_weight", "contraction_level",  # finite, >= 0
            "noise_level", "noise_std"}
 FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
 OPEN_FRACTIONS = {"sparsity_target"}  # in (0, 1)
 COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original's "every epoch" / "all"
-NON_NEGATIVE_COUNTS = {"max_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
+NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
 
 
 def _values(value):
