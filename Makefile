@@ -7,7 +7,7 @@ ARGS   ?=
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
-.PHONY: setup test data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
+.PHONY: setup test docs notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
         train-ca train-hmc train-lstm train-lstm-chars train-rnnslu train-rnnrbm reproduce bench bench-theano clean
 
 setup: $(SETUP)
@@ -21,6 +21,21 @@ $(SETUP): pyproject.toml
 
 test: $(SETUP)
 	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=10
+
+# The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors.
+DOCS_SETUP := $(VENV)/.docs-installed
+$(DOCS_SETUP): $(SETUP)
+	$(PYTHON) -m pip install -q -e ".[docs]"
+	touch $@
+
+docs: $(DOCS_SETUP)
+	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "built: open docs/_build/html/index.html in a browser"
+
+# Every page with code cells as a Jupyter notebook in notebooks/ (the pages are the source; see docs/notebooks.py).
+notebooks: $(SETUP)
+	$(PYTHON) docs/notebooks.py notebooks
+	@echo "open them with: jupyter lab notebooks/ (pip install jupyterlab), or any notebook editor"
 
 data: $(SETUP)
 	$(PYTHON) -m dltutorial.core.data fetch
@@ -97,5 +112,5 @@ bench-theano: $(AESARA)/.installed
 	  --data $(DLTUTORIAL_DATA) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs
+	rm -rf $(VENV) $(AESARA) *.egg-info .pytest_cache runs docs/_build notebooks
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

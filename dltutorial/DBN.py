@@ -39,12 +39,14 @@ class DBN(PretrainedStack):
         if theano_rng is None:
             theano_rng = random_stream(numpy_rng.randint(2 ** 30))
 
+        # start-snippet-1
         def shared_RBM(layer_input, n_visible, n_hidden, sigmoid_layer):
             return RBM(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input, n_visible=n_visible,
                        n_hidden=n_hidden, W=sigmoid_layer.W, hbias=sigmoid_layer.b)
 
         super().__init__(numpy_rng, n_ins, hidden_layers_sizes, n_outs, shared_RBM)
         self.rbm_layers = self.unsupervised_layers
+        # end-snippet-1
 
     def pretraining_functions(self, train_set_x, batch_size, k, cache_codes=True, *, mode=None):
         """Compile one CD-k step per RBM, each called as ``fn(index, lr=0.1)``.
@@ -97,6 +99,7 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
         dbn = DBN(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
                   hidden_layers_sizes=hidden_layers_sizes, n_outs=10)
 
+        # start-snippet-2
         #########################
         # PRETRAINING THE MODEL #
         #########################
@@ -109,6 +112,7 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
                          line="Pre-training layer {layer}, epoch {epoch}, cost  {cost}", layer=i,
                          checkpoint=run.checkpoint("pretraining", layer=i))
             for i in range(dbn.n_layers)]
+        # end-snippet-2
         run.record["pretraining_seconds"] = sum(costs.seconds for costs in run.record["pretraining_costs"])
         report_time(__file__, run.record["pretraining_seconds"], what="pretraining code")
         save_filters(dbn.sigmoid_layers[0].W.get_value(borrow=True), run.path("filters_layer0.png"))

@@ -30,6 +30,7 @@ from .core.training import early_stopping, report_time, train_epochs
 from .dA import dA
 
 
+# start-snippet-1
 class SdA(PretrainedStack):
     """Stacked denoising autoencoder: sigmoid layers whose weights are shared with dAs."""
 
@@ -54,6 +55,7 @@ class SdA(PretrainedStack):
 
         super().__init__(numpy_rng, n_ins, hidden_layers_sizes, n_outs, shared_dA)
         self.dA_layers = self.unsupervised_layers
+        # end-snippet-1
 
     def pretraining_functions(self, train_set_x, batch_size, cache_codes=True, *, mode=None):
         """Compile one training function per dA layer.
@@ -109,6 +111,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
         sda = SdA(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
                   hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
 
+        # start-snippet-2
         #########################
         # PRETRAINING THE MODEL #
         #########################
@@ -123,11 +126,13 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
                          line="Pre-training layer {layer}, epoch {epoch}, cost {cost:f}", layer=i,
                          checkpoint=run.checkpoint("pretraining", layer=i))
             for i in range(sda.n_layers)]
+        # end-snippet-2
         run.record["pretraining_seconds"] = sum(costs.seconds for costs in run.record["pretraining_costs"])
         report_time(__file__, run.record["pretraining_seconds"], what="pretraining code")
         save_filters(sda.sigmoid_layers[0].W.get_value(borrow=True), run.path("filters_layer0.png"))
         run.save()
 
+        # start-snippet-3
         ########################
         # FINETUNING THE MODEL #
         ########################
@@ -140,6 +145,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
                                 patience_increase=2.0,  # wait this much longer when a new best is found
                                 improvement_threshold=0.995,  # a relative improvement this large is significant
                                 checkpoint=run.checkpoint("finetuning"))
+        # end-snippet-3
         print(("Optimization complete with best validation score of %f %%, on iteration %i, "
                "with test performance %f %%")
               % (result.best_validation_loss * 100.0, result.best_iter + 1, result.test_score * 100.0))

@@ -311,8 +311,10 @@ def sparse_autoencoder(n_hidden=1000, sparsity_target=0.1, sparsity_weight=0.2, 
         x = pt.matrix("x")
         ae = Autoencoder(numpy.random.RandomState(seed), x, sizes=(n_in, n_hidden), activation=pt.sigmoid,
                          output_activation=pt.sigmoid, tied=False)
+        # start-snippet-1
         sparsity_loss = kl_divergence(sparsity_target, ae.codings.mean(axis=0)).sum()
         cost = ae.cross_entropy() + sparsity_weight * sparsity_loss
+        # end-snippet-1
         step = adam_step(cost, ae.params, x, train_x, batch_size, learning_rate, name="train_sparse_autoencoder",
                          mode=run.mode)
         record["costs"] = fit(step, train_x, batch_size, n_epochs, "sparse autoencoder",

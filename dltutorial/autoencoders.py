@@ -117,9 +117,11 @@ def l2_penalty(weights, l2_reg):
     return l2_reg * sum((W ** 2).sum() for W in weights) / 2
 
 
+# start-snippet-1
 def kl_divergence(p, q):
     """KL divergence between Bernoulli(p) and Bernoulli(q), elementwise: zero exactly where ``q == p``."""
     return p * pt.log(p / q) + (1 - p) * pt.log((1 - p) / (1 - q))
+    # end-snippet-1
 
 
 class VariationalAutoencoder:
@@ -141,9 +143,11 @@ class VariationalAutoencoder:
                                       activation=None)
         self.gamma_layer = HiddenLayer(rng, layer_input, sizes[-2], sizes[-1],
                                        W=he_normal(rng, sizes[-2], sizes[-1]), activation=None)
+        # start-snippet-2
         mean, gamma = self.mean_layer.output, self.gamma_layer.output
         noise = pytensor_stream(seed).normal(0.0, 1.0, size=mean.shape, dtype=mean.dtype)
         self.codings = mean + pt.exp(0.5 * gamma) * noise
+        # end-snippet-2
         self.decoder = []
         layer_input = self.codings
         reversed_sizes = sizes[::-1]
@@ -156,6 +160,8 @@ class VariationalAutoencoder:
         self.output = pt.sigmoid(self.logits)
         self.params = [p for layer in self.encoder + [self.mean_layer, self.gamma_layer] + self.decoder
                        for p in layer.params]
+        # start-snippet-3
         self.reconstruction_loss = (pt.softplus(self.logits) - input * self.logits).sum(axis=1).mean()
         self.latent_loss = 0.5 * (pt.exp(gamma) + mean ** 2 - 1 - gamma).sum(axis=1).mean()
         self.cost = self.reconstruction_loss + self.latent_loss
+        # end-snippet-3

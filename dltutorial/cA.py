@@ -64,6 +64,7 @@ class cA:
         """The hidden representation ``sigmoid(dot(input, W) + b)``."""
         return pt.sigmoid(pt.dot(input, self.W) + self.b)
 
+    # start-snippet-1
     def get_jacobian(self, hidden, W):
         """The Jacobian of each example's code: ``(n_batchsize, n_visible, n_hidden)``.
 
@@ -71,11 +72,13 @@ class cA:
         """
         return (pt.reshape(hidden * (1 - hidden), (self.n_batchsize, 1, self.n_hidden))
                 * pt.reshape(W, (1, self.n_visible, self.n_hidden)))
+        # end-snippet-1
 
     def get_reconstructed_input(self, hidden):
         """The reconstruction ``sigmoid(dot(hidden, W') + b')``."""
         return pt.sigmoid(pt.dot(hidden, self.W_prime) + self.b_prime)
 
+    # start-snippet-2
     def get_cost_updates(self, contraction_level, learning_rate):
         """Return the cost and the SGD updates of one training step.
 
@@ -91,6 +94,7 @@ class cA:
         gparams = pt.grad(cost, self.params)
         updates = [(param, param - learning_rate * gparam) for param, gparam in zip(self.params, gparams)]
         return cost, updates
+        # end-snippet-2
 
 
 def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batch_size=10, output_folder=None,

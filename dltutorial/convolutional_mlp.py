@@ -59,6 +59,7 @@ class LeNetConvPoolLayer:
                              f"but filter_shape {tuple(filter_shape)} expects {filter_shape[1]}")
         self.input = input
         floatX = pytensor.config.floatX
+        # start-snippet-1
         fan_in = numpy.prod(filter_shape[1:])
         fan_out = filter_shape[0] * numpy.prod(filter_shape[2:]) // numpy.prod(poolsize)
         W_bound = numpy.sqrt(6.0 / (fan_in + fan_out))
@@ -72,8 +73,10 @@ class LeNetConvPoolLayer:
         # the bias is broadcast over the minibatch and the feature maps' rows and columns
         self.output = pt.tanh(pooled_out + self.b.dimshuffle("x", 0, "x", "x"))
         self.params = [self.W, self.b]
+        # end-snippet-1
 
 
+# start-snippet-2
 class LeNet5:
     """The tutorial's network: two LeNetConvPoolLayers, a tanh HiddenLayer, a LogisticRegression."""
 
@@ -102,6 +105,7 @@ class LeNet5:
         self.negative_log_likelihood = self.layer3.negative_log_likelihood
         self.errors = self.layer3.errors
         self.params = self.layer3.params + self.layer2.params + self.layer1.params + self.layer0.params
+        # end-snippet-2
 
 
 def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nkerns=[20, 50],

@@ -65,6 +65,7 @@ class dA:
         self.x = pt.matrix(name="input") if input is None else input
         self.params = [self.W, self.b, self.b_prime]
 
+    # start-snippet-1
     def get_corrupted_input(self, input, corruption_level):
         """Zero a random ``corruption_level`` fraction of ``input`` (binomial masking noise).
 
@@ -73,7 +74,9 @@ class dA:
         """
         keep = self.theano_rng.binomial(n=1, p=1 - corruption_level, size=input.shape)
         return pt.cast(keep, pytensor.config.floatX) * input
+        # end-snippet-1
 
+    # start-snippet-2
     def get_hidden_values(self, input):
         """The hidden representation ``sigmoid(dot(input, W) + b)``."""
         return pt.sigmoid(pt.dot(input, self.W) + self.b)
@@ -81,7 +84,9 @@ class dA:
     def get_reconstructed_input(self, hidden):
         """The reconstruction ``sigmoid(dot(hidden, W') + b')``."""
         return pt.sigmoid(pt.dot(hidden, self.W_prime) + self.b_prime)
+        # end-snippet-2
 
+    # start-snippet-3
     def get_cost_updates(self, corruption_level, learning_rate):
         """Return the symbolic cost and the SGD updates for one step of training."""
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
@@ -93,6 +98,7 @@ class dA:
         gparams = pt.grad(cost, self.params)
         updates = [(param, param - learning_rate * gparam) for param, gparam in zip(self.params, gparams)]
         return cost, updates
+        # end-snippet-3
 
 
 def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20,
@@ -113,6 +119,7 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
         index = pt.lscalar("index")
         x = pt.matrix("x")
 
+        # start-snippet-4
         for corruption in (0.0, 0.3):
             percent = int(corruption * 100)
             rng = numpy.random.RandomState(123)
@@ -124,6 +131,7 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
             costs = train_epochs(train_da, n_train_batches, training_epochs,
                                  line="Training epoch {epoch}, cost  {cost}",
                                  checkpoint=run.checkpoint(f"corruption{percent}"))
+            # end-snippet-4
             training_time = costs.seconds
             label = f"{percent}% corruption" if corruption else "no corruption"
             report_time(__file__, training_time, what=f"{label} code")

@@ -40,12 +40,15 @@ def hamiltonian(pos, vel, energy_fn):
     return energy_fn(pos) + kinetic_energy(vel)
 
 
+# start-snippet-1
 def metropolis_hastings_accept(energy_prev, energy_next, s_rng):
     """True where the move from ``energy_prev`` to ``energy_next`` is accepted: ``exp(prev - next) >= u``."""
     ediff = energy_prev - energy_next
     return (pt.exp(ediff) - s_rng.uniform(size=energy_prev.shape)) >= 0
+    # end-snippet-1
 
 
+# start-snippet-2
 def simulate_dynamics(initial_pos, initial_vel, stepsize, n_steps, energy_fn, *, mode=None):
     """Positions and velocities after ``n_steps`` leapfrog steps of size ``stepsize``.
 
@@ -73,8 +76,10 @@ def simulate_dynamics(initial_pos, initial_vel, stepsize, n_steps, energy_fn, *,
     energy = energy_fn(final_pos)
     final_vel = final_vel - 0.5 * stepsize * pt.grad(energy.sum(), final_pos)
     return final_pos, final_vel
+    # end-snippet-2
 
 
+# start-snippet-3
 def hmc_move(s_rng, positions, energy_fn, stepsize, n_steps, *, mode=None):
     """One HMC proposal: a random velocity, ``n_steps`` of dynamics, Metropolis-Hastings.
 
@@ -86,6 +91,7 @@ def hmc_move(s_rng, positions, energy_fn, stepsize, n_steps, *, mode=None):
     accept = metropolis_hastings_accept(energy_prev=hamiltonian(positions, initial_vel, energy_fn),
                                         energy_next=hamiltonian(final_pos, final_vel, energy_fn), s_rng=s_rng)
     return accept, final_pos
+    # end-snippet-3
 
 
 def hmc_updates(positions, stepsize, avg_acceptance_rate, final_pos, accept, target_acceptance_rate, stepsize_inc,
@@ -97,6 +103,7 @@ def hmc_updates(positions, stepsize, avg_acceptance_rate, final_pos, accept, tar
     ``[stepsize_min, stepsize_max]``; the average is an exponential moving
     average, ``avg_acceptance_slowness`` the weight of the old value.
     """
+    # start-snippet-4
     accept_matrix = accept.dimshuffle(0, *(("x",) * (final_pos.ndim - 1)))
     new_positions = pt.switch(accept_matrix, final_pos, positions)
     _new_stepsize = pt.switch(avg_acceptance_rate > target_acceptance_rate, stepsize * stepsize_inc,
@@ -107,6 +114,7 @@ def hmc_updates(positions, stepsize, avg_acceptance_rate, final_pos, accept, tar
                                  (1.0 - avg_acceptance_slowness) * accept.mean(dtype=mean_dtype))
     return [(positions, new_positions), (stepsize, pt.cast(new_stepsize, stepsize.dtype)),
             (avg_acceptance_rate, pt.cast(new_acceptance_rate, avg_acceptance_rate.dtype))]
+    # end-snippet-4
 
 
 class HMC_sampler:

@@ -42,11 +42,13 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_siz
         x = pt.matrix("x")
         y = pt.ivector("y")
         floatX = pytensor.config.floatX
+        # start-snippet-1
         n_theta = n_in * n_out + n_out
         theta = pytensor.shared(numpy.zeros(n_theta, dtype=floatX), name="theta", borrow=True, shape=(n_theta,))
         classifier = LogisticRegression(input=x, n_in=n_in, n_out=n_out,
                                         W=theta[0: n_in * n_out].reshape((n_in, n_out)),
                                         b=theta[n_in * n_out: n_in * n_out + n_out])
+        # end-snippet-1
         cost = classifier.negative_log_likelihood(y).mean()
 
         def offset_givens(set_x, set_y):
@@ -87,10 +89,12 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_siz
                 validation_scores[0] = this_validation_loss
                 validation_scores[1] = numpy.mean([test_model(i * batch_size) for i in range(n_test)])
 
+        # start-snippet-2
         print("Optimizing using scipy.optimize.fmin_cg...")
         start_time = timeit.default_timer()
         scipy.optimize.fmin_cg(f=train_fn, x0=numpy.zeros((n_in + 1) * n_out, dtype="float64"),
                                fprime=train_fn_grad, callback=callback, disp=0, maxiter=n_epochs)
+        # end-snippet-2
         seconds = timeit.default_timer() - start_time
         print(("Optimization complete with best validation score of %f %%, with test performance %f %%")
               % (validation_scores[0] * 100.0, validation_scores[1] * 100.0))

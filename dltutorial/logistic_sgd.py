@@ -29,6 +29,7 @@ from .core.steps import build_evaluators, sgd_training_function
 from .core.training import early_stopping, report_time
 
 
+# start-snippet-1
 class LogisticRegression:
     """Multi-class logistic regression: one softmax layer."""
 
@@ -59,8 +60,10 @@ class LogisticRegression:
         # the class whose probability is maximal
         self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
         self.params = [self.W, self.b]
+        # end-snippet-1
         self.input = input
 
+    # start-snippet-2
     def negative_log_likelihood(self, y):
         """Return the mean negative log-likelihood of the correct labels ``y``.
 
@@ -73,6 +76,7 @@ class LogisticRegression:
         the log-probability of its correct label.
         """
         return -pt.mean(pt.log(self.p_y_given_x)[pt.arange(y.shape[0]), y])
+        # end-snippet-2
 
     def errors(self, y):
         """Return the fraction of examples in the minibatch that are misclassified.
@@ -109,6 +113,7 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
         train_set_x, train_set_y = datasets[0]
         n_train_batches = n_batches(train_set_x, batch_size)
 
+        # start-snippet-3
         print("... building the model")
         index = pt.lscalar("index")  # index to a [mini]batch
         x = pt.matrix("x")  # data, presented as rasterized images
@@ -121,16 +126,19 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
                                                       mode=run.mode)
         train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
                                             learning_rate, datasets[0], mode=run.mode)
+        # end-snippet-3
 
         def save_best_model():
             for param in classifier.params:  # as numpy arrays (JAX keeps them on its device): loads in every mode
                 param.set_value(numpy.asarray(param.get_value(borrow=True)), borrow=True)
             save_pickle(classifier, run.path("best_model.pkl"))
 
+        # start-snippet-4
         print("... training the model")
         result = early_stopping(train_model, n_train_batches, validate_model, test_model,
                                 n_epochs=n_epochs, patience=5000, on_best=save_best_model,
                                 checkpoint=run.checkpoint("training"))
+        # end-snippet-4
         print(("Optimization complete with best validation score of %f %%,with test performance %f %%")  # sic
               % (result.best_validation_loss * 100.0, result.test_score * 100.0))
         print("The code run for %d epochs, with %f epochs/sec" % (result.epochs, result.epochs / result.seconds))

@@ -171,6 +171,7 @@ def lstm_layer(tparams, state_below, options, prefix="lstm", mask=None, *, mode=
     def _slice(_x, n, dim):
         return _x[:, n * dim:(n + 1) * dim]
 
+    # start-snippet-1
     def _step(m_, x_, h_, c_, U):
         preact = pt.dot(h_, U) + x_
         i = pt.sigmoid(_slice(preact, 0, dim_proj))
@@ -189,6 +190,7 @@ def lstm_layer(tparams, state_below, options, prefix="lstm", mask=None, *, mode=
                          non_sequences=[tparams[_p(prefix, "U")]], name=_p(prefix, "_layers"),
                          n_steps=state_below.shape[0], mode=compile_mode(mode), strict=True, return_updates=False)
     return h
+    # end-snippet-1
 
 
 layers = {"lstm": (param_init_lstm, lstm_layer)}
@@ -214,6 +216,7 @@ def adadelta(lr, tparams, grads, x, mask, y, cost, *, mode=None):
     ``f_grad_shared`` stores ``g`` and updates ``E[g^2]``; ``f_update`` steps
     ``-sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g`` and updates ``E[dx^2]``.
     """
+    # start-snippet-2
     zipped_grads = _zeros_like_params(tparams, "grad")
     running_up2 = _zeros_like_params(tparams, "rup2")
     running_grads2 = _zeros_like_params(tparams, "rgrad2")
@@ -228,6 +231,7 @@ def adadelta(lr, tparams, grads, x, mask, y, cost, *, mode=None):
     f_update = compile_function([lr], [], updates=ru2up + param_up, on_unused_input="ignore",
                                 name="adadelta_f_update", mode=mode)
     return f_grad_shared, f_update
+    # end-snippet-2
 
 
 def rmsprop(lr, tparams, grads, x, mask, y, cost, *, mode=None):
@@ -268,6 +272,7 @@ def build_model(tparams, options, *, mode=None):
     y = pt.vector("y", dtype="int64")
     n_timesteps, n_samples = x.shape[0], x.shape[1]
 
+    # start-snippet-3
     emb = tparams["Wemb"][x.flatten()].reshape([n_timesteps, n_samples, options["dim_proj"]])
     proj = get_layer(options["encoder"])[1](tparams, emb, options, prefix=options["encoder"], mask=mask, mode=mode)
     if options["encoder"] == "lstm":
@@ -276,6 +281,7 @@ def build_model(tparams, options, *, mode=None):
     if options["use_dropout"]:
         proj = dropout_layer(proj, use_noise, trng)
     pred = pt.special.softmax(pt.dot(proj, tparams["U"]) + tparams["b"], axis=-1)
+    # end-snippet-3
 
     f_pred_prob = compile_function([x, mask], pred, name="f_pred_prob", mode=mode)
     f_pred = compile_function([x, mask], pred.argmax(axis=1), name="f_pred", mode=mode)

@@ -48,6 +48,7 @@ def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000
         x = pt.tensor3("x", shape=(n_steps, 1, n_classes))
         y = pt.vector("y", dtype="int64", shape=(n_steps,))
         mask = pt.ones((n_steps, 1), dtype=pytensor.config.floatX)
+        # start-snippet-1
         options = {"dim_proj": hidden_size, "n_in": n_classes, "activ": relu, "forget_bias": 1.0}
         params = param_init_lstm(options, {}, rng=rng)
         bound = numpy.sqrt(6.0 / (hidden_size + n_classes))
@@ -61,6 +62,7 @@ def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000
         train = compile_function([x, y], loss, updates=adam(loss, params, lr=learning_rate), name="train",
                                  mode=run.mode)
         predict = compile_function([x], pt.argmax(logits, axis=-1), name="predict", mode=run.mode)
+        # end-snippet-1
 
         record = run.record
         record.update(losses=[], predictions=[])

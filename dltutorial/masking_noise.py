@@ -47,6 +47,7 @@ def train_sae(train_set, sizes, masking_fraction, learning_rate, momentum_rate, 
     autoencoders, layer_data, shuffled_together = [], train_set[0], train_set
     for n_in, n_hidden in zip(sizes[:-1], sizes[1:]):
         x = pt.matrix("x")
+        # start-snippet-1
         ae = Autoencoder(rng, x, sizes=(n_in, n_hidden), activation=pt.sigmoid, output_activation=pt.sigmoid,
                          tied=False, init=sigmoid_weights, noise="masking" if masking_fraction else None,
                          noise_level=masking_fraction, seed=seed)
@@ -57,6 +58,7 @@ def train_sae(train_set, sizes, masking_fraction, learning_rate, momentum_rate, 
             givens[ae.is_training] = numpy.int8(1)
         step = compile_function([index], cost, updates=momentum(cost, ae.params, learning_rate, momentum_rate),
                                 givens=givens, mode=mode)
+        # end-snippet-1
         shuffler = Shuffler(rng, *shuffled_together)
         shuffler.shuffle()
         layer = len(autoencoders)

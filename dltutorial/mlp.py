@@ -21,6 +21,7 @@ from .core.training import early_stopping, report_time
 from .logistic_sgd import LogisticRegression
 
 
+# start-snippet-1
 class HiddenLayer:
     """A fully-connected layer: ``output = activation(dot(input, W) + b)``."""
 
@@ -53,8 +54,10 @@ class HiddenLayer:
         lin_output = pt.dot(input, self.W) + self.b
         self.output = lin_output if activation is None else activation(lin_output)
         self.params = [self.W, self.b]
+        # end-snippet-1
 
 
+# start-snippet-2
 class MLP:
     """One hidden layer (tanh) and a softmax output layer (LogisticRegression)."""
 
@@ -75,6 +78,7 @@ class MLP:
         self.errors = self.logRegressionLayer.errors
         self.params = self.hiddenLayer.params + self.logRegressionLayer.params
         self.input = input
+        # end-snippet-2
 
 
 def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
@@ -98,8 +102,10 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
         y = pt.ivector("y")
         rng = numpy.random.RandomState(1234)
         n_in = train_set_x.get_value(borrow=True).shape[1]
+        # start-snippet-3
         classifier = MLP(rng=rng, input=x, n_in=n_in, n_hidden=n_hidden, n_out=10)
         cost = classifier.negative_log_likelihood(y) + L1_reg * classifier.L1 + L2_reg * classifier.L2_sqr
+        # end-snippet-3
 
         validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets,
                                                       mode=run.mode)

@@ -26,6 +26,7 @@ from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
 
 
+# start-snippet-1
 class ReluMLP:
     """ReLU hidden layers of sizes ``n_hiddens`` under a softmax layer (zero-initialised)."""
 
@@ -42,6 +43,7 @@ class ReluMLP:
         """The cross-entropy plus ``reg`` times the squared weights, and the Adadelta updates."""
         cost = self.output_layer.negative_log_likelihood(y) + reg * self.L2_sqr
         return cost, adadelta(cost, self.params, lr=lr, rho=rho, epsilon=epsilon)
+        # end-snippet-1
 
 
 def mlp_adadelta(n_epochs=20, batch_size=100, n_hiddens=(1000, 1000), learning_rate=0.1, rho=0.95, epsilon=1e-5,

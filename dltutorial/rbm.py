@@ -72,13 +72,16 @@ class RBM:
         self.theano_rng = theano_rng
         self.params = [self.W, self.hbias, self.vbias]
 
+    # start-snippet-1
     def free_energy(self, v_sample):
         """The free energy F(v) of each row of ``v_sample``."""
         wx_b = pt.dot(v_sample, self.W) + self.hbias
         vbias_term = pt.dot(v_sample, self.vbias)
         hidden_term = pt.sum(pt.softplus(wx_b), axis=1)  # log(1 + exp(wx_b)), without overflow
         return -hidden_term - vbias_term
+        # end-snippet-1
 
+    # start-snippet-2
     def propup(self, vis):
         """The hidden units' pre-sigmoid activation and mean given ``vis``."""
         pre_sigmoid_activation = pt.dot(vis, self.W) + self.hbias
@@ -89,6 +92,7 @@ class RBM:
         pre_sigmoid_h1, h1_mean = self.propup(v0_sample)
         h1_sample = self._bernoulli(h1_mean)
         return [pre_sigmoid_h1, h1_mean, h1_sample]
+        # end-snippet-2
 
     def propdown(self, hid):
         """The visible units' pre-sigmoid activation and mean given ``hid``."""
@@ -130,6 +134,7 @@ class RBM:
             cross-entropy for CD) and the updates: the parameters, the
             random generators and, for PCD, the chain
         """
+        # start-snippet-3
         pre_sigmoid_ph, ph_mean, ph_sample = self.sample_h_given_v(self.input)
         chain_start = ph_sample if persistent is None else persistent
         # the scan runs the k Gibbs steps; None marks outputs that are not fed back
@@ -148,6 +153,7 @@ class RBM:
         else:
             monitoring_cost = self.get_reconstruction_cost(updates, pre_sigmoid_nvs[-1])
         return monitoring_cost, updates
+        # end-snippet-3
 
     def get_pseudo_likelihood_cost(self, updates):
         """Stochastic approximation of the pseudo-log-likelihood (PCD's proxy).
@@ -157,6 +163,7 @@ class RBM:
         with :math:`p(x_i | x_{-i}) = \\mathrm{sigm}(F(\\tilde x) - F(x))` where
         :math:`\\tilde x` is ``x`` with bit ``i`` flipped.
         """
+        # start-snippet-4
         bit_i_idx = pytensor.shared(0, name="bit_i_idx")
         xi = pt.round(self.input)  # binarise the input
         fe_xi = self.free_energy(xi)
@@ -165,6 +172,7 @@ class RBM:
         cost = pt.mean(self.n_visible * pt.log(pt.sigmoid(fe_xi_flip - fe_xi)))
         updates[bit_i_idx] = (bit_i_idx + 1) % self.n_visible
         return cost
+        # end-snippet-4
 
     def get_reconstruction_cost(self, updates, pre_sigmoid_nv):
         """Mean reconstruction log-likelihood of the chain's end (CD's proxy).

@@ -26,7 +26,7 @@ import numpy  # noqa: E402
 import pytensor  # noqa: E402
 import pytest  # noqa: E402
 
-from .tiny_data import make_images, write_idx_folder  # noqa: E402
+from dltutorial.core.tiny_data import make_images, write_idx_folder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -48,7 +48,7 @@ from dltutorial import rnnrbm, rnnslu
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
-from .tiny_data import write_idx_folder, write_music_folder
+from dltutorial.core.tiny_data import write_idx_folder, write_music_folder
 
 STEPS = 20
 BATCH = 10

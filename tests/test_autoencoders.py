@@ -17,7 +17,7 @@ from dltutorial.core.random_init import pytensor_stream
 from dltutorial.masking_noise import masking_noise_sae
 from dltutorial.mlp_adadelta import mlp_adadelta
 
-from .tiny_data import SIDE
+from dltutorial.core.tiny_data import SIDE
 
 
 def results(folder):

@@ -25,7 +25,7 @@ from dltutorial.mlp_adadelta import mlp_adadelta
 from dltutorial.rbm import test_rbm
 from dltutorial.SdA import test_SdA
 
-from .tiny_data import write_idx_folder
+from dltutorial.core.tiny_data import write_idx_folder
 
 
 class InterruptAfter:

@@ -8,7 +8,7 @@ import pytest
 from dltutorial.core import data
 from dltutorial.core.data import DataError, fetch, load_data, load_mnist, read_idx
 
-from .tiny_data import idx_bytes, write_idx_folder
+from dltutorial.core.tiny_data import idx_bytes, write_idx_folder
 
 
 def test_three_input_kinds_give_identical_arrays(tiny_idx, tiny_pickle, tmp_path):

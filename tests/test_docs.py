@@ -1,43 +1,56 @@
-"""The docs' code runs as shown: every ```python block of docs/*.md, in order, page by page (issue 9).
+"""The docs: every page with code cells runs top to bottom as a notebook, quotes live code and links to files.
 
-Each page's blocks share one namespace, run in a scratch folder, with ``DATA``
-naming a tiny MNIST-like IDX folder for the blocks that train on data.
+Each such page is a MyST notebook (jupytext reads it); nbclient runs it in a
+fresh kernel in a scratch folder, as a student would run ``make notebooks``'
+output, and any error fails the test with the cell's message.
 """
 
+import importlib.util
 import re
 from pathlib import Path
 
+import jupytext
+import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-from .tiny_data import write_idx_folder
+from dltutorial.__main__ import TUTORIALS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-PAGES = sorted(DOCS.rglob("*.md"))
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
+NOTEBOOKS = [page for page in PAGES if re.search(r"^```\{code-cell\}", page.read_text(), re.M)]
+INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::\S+:.*\n)*)", re.M)
 
 
-def python_blocks(page):
-    return BLOCK.findall(page.read_text())
+def test_every_tutorial_page_is_a_notebook_quoting_its_code():
+    tutorial_pages = sorted((DOCS / "tutorials").glob("*.md"))
+    assert len(tutorial_pages) >= 16 and set(tutorial_pages) <= set(NOTEBOOKS)
+    modules = {func.__module__.rsplit(".", 1)[-1] for func, _ in TUTORIALS.values()}
+    quoted = {Path(m.group(1)).stem for page in tutorial_pages for m in INCLUDE.finditer(page.read_text())}
+    assert modules <= quoted, f"tutorials whose page quotes none of their code: {sorted(modules - quoted)}"
 
 
-def test_the_docs_have_pages_with_code():
-    assert len(PAGES) >= 15
-    assert sum(bool(python_blocks(p)) for p in PAGES) >= 12
+@pytest.mark.parametrize("page", NOTEBOOKS, ids=[str(p.relative_to(DOCS)) for p in NOTEBOOKS])
+def test_page_runs_as_a_notebook(page, tmp_path):
+    notebook = jupytext.read(page)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    try:
+        client.execute()
+    except CellExecutionError as error:  # the cell's source and its traceback, without the kernel's noise
+        pytest.fail(f"{page.relative_to(DOCS)}: a cell failed:\n{error}", pytrace=False)
 
 
-PAGES_WITH_CODE = [page for page in PAGES if python_blocks(page)]
-
-
-@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=[str(p.relative_to(DOCS)) for p in PAGES_WITH_CODE])
-def test_page_code_runs(page, tmp_path, monkeypatch):
-    blocks = python_blocks(page)
-    monkeypatch.chdir(tmp_path)
-    namespace = {"DATA": str(write_idx_folder(tmp_path / "idx")), "__name__": "__docs__"}
-    for number, block in enumerate(blocks, 1):
-        try:
-            exec(compile(block, f"{page.name} block {number}", "exec"), namespace)
-        except Exception as error:  # name the page and block, not just the line
-            raise AssertionError(f"{page.relative_to(DOCS)}, python block {number}: {error!r}") from error
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_quoted_code_is_live_code(page):
+    """Every ``literalinclude`` names a file of the project and markers that are in it, each once."""
+    for match in INCLUDE.finditer(page.read_text()):
+        source = (page.parent / match.group(1)).resolve()
+        assert source.is_file(), f"{page.name} quotes missing {match.group(1)}"
+        text = source.read_text()
+        for option, marker in re.findall(r"^:(start-after|end-before): (.+)$", match.group(2), re.M):
+            assert text.count(marker) == 1, f"{page.name}: {marker!r} is in {source.name} {text.count(marker)} times"
 
 
 def test_docs_links_point_to_files():
@@ -45,3 +58,25 @@ def test_docs_links_point_to_files():
         prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M))
         for target in re.findall(r"\]\(([^)#:]+)\)", prose):
             assert (page.parent / target).exists(), f"{page.relative_to(DOCS)} links to missing {target}"
+
+
+def test_make_notebooks_writes_the_pages_with_their_quoted_code(tmp_path):
+    """``make notebooks``: one notebook per page, the quotes filled in from the live code, links that resolve."""
+    spec = importlib.util.spec_from_file_location("make_notebooks", DOCS / "notebooks.py")
+    make_notebooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_notebooks)
+    make_notebooks.main([str(tmp_path)])
+    written = sorted(tmp_path.glob("*.ipynb"))
+    assert [p.stem for p in written] == sorted(p.stem for p in NOTEBOOKS)
+    for path in written:
+        notebook = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        assert "{literalinclude}" not in markdown, path.name
+        prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M))
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", prose):
+            assert (tmp_path / target).exists(), f"{path.name} links to missing {target}"
+        page = next(p for p in NOTEBOOKS if p.stem == path.stem)
+        assert [c.source for c in notebook.cells if c.cell_type == "code"] == \
+            [c.source for c in jupytext.read(page).cells if c.cell_type == "code"]  # the page's cells, unchanged
+    dA = nbformat.read(tmp_path / "dA.ipynb", as_version=4)
+    assert "def get_corrupted_input(self, input, corruption_level):" in dA.cells[0].source

@@ -19,7 +19,7 @@ from dltutorial.core.data import DataError, fetch, load_data
 from dltutorial.core.errors import TrainingDiverged
 from dltutorial.logistic_sgd import predict, sgd_optimization_mnist
 
-from .tiny_data import write_idx_folder
+from dltutorial.core.tiny_data import write_idx_folder
 
 
 def one_line_error(argv, capsys):

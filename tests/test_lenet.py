@@ -15,7 +15,7 @@ from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
 from dltutorial.core.steps import sgd_training_function
 
-from .tiny_data import write_idx_folder
+from dltutorial.core.tiny_data import write_idx_folder
 
 
 def test_conv_pool_layer_initialisation():

@@ -15,7 +15,7 @@ from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimizatio
 from dltutorial import mlp
 from dltutorial.mlp import MLP, HiddenLayer
 
-from .tiny_data import write_idx_folder
+from dltutorial.core.tiny_data import write_idx_folder
 
 LABELS = numpy.array([0, 2, 1, 2, 0], dtype="int32")
 

@@ -20,7 +20,7 @@ from dltutorial.core.random_init import random_stream
 from dltutorial.rbm import RBM
 from dltutorial.core.minibatches import minibatch_givens
 
-from .tiny_data import SIDE
+from dltutorial.core.tiny_data import SIDE
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import json
 
 from bench import reproduce
 
-from .tiny_data import write_idx_folder
+from dltutorial.core.tiny_data import write_idx_folder
 
 
 def test_reproduce_runs_resumes_and_reports(tmp_path, capsys):

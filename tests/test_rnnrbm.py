@@ -12,7 +12,7 @@ from dltutorial import rnnrbm
 from dltutorial.core.data import DataError
 from dltutorial.core.midi import bach_chorales, midi_files, midiread, midiwrite
 
-from .tiny_data import write_music_folder
+from dltutorial.core.tiny_data import write_music_folder
 
 
 def test_a_piano_roll_survives_midi_both_ways(tmp_path):

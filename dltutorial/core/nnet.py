@@ -91,6 +91,7 @@ def conv2d(input, filters, filter_shape=None, input_shape=None, border_mode="val
                                         k_cols - 1:k_cols - 1 + input.shape[3]], input)
         rows = None if rows is None else rows + 2 * (k_rows - 1)
         cols = None if cols is None else cols + 2 * (k_cols - 1)
+    # start-snippet-1
     if filter_flip:
         filters = filters[:, :, ::-1, ::-1]
     # sizes known now are plain ints, so the result keeps a static shape
@@ -101,6 +102,7 @@ def conv2d(input, filters, filter_shape=None, input_shape=None, border_mode="val
     # columns ordered (r, c, b): batch last, the layout pool_2d reduces without a copy
     out = pt.dot(filters.reshape((n_filters, -1)), Patches(k_rows, k_cols)(input))
     return out.reshape((n_filters, out_rows, out_cols, batch)).dimshuffle(3, 0, 1, 2)
+    # end-snippet-1
 
 
 def pool_2d(input, ws=(2, 2), ignore_border=True, stride=None, pad=(0, 0), mode="max"):

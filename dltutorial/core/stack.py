@@ -31,6 +31,7 @@ class PretrainedStack:
             raise ValueError(f"a {type(self).__name__} needs at least one hidden layer")
         self.x = pt.matrix("x")  # the data, presented as rasterized images
         self.y = pt.ivector("y")  # the labels, presented as 1D vector of [int] labels
+        # start-snippet-1
         for i, n_hidden in enumerate(hidden_layers_sizes):
             input_size = n_ins if i == 0 else hidden_layers_sizes[i - 1]
             layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
@@ -46,6 +47,7 @@ class PretrainedStack:
         self.params.extend(self.logLayer.params)
         self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
         self.errors = self.logLayer.errors(self.y)
+        # end-snippet-1
 
     def build_finetune_functions(self, datasets, batch_size, learning_rate, *, mode=None):
         """Compile the finetuning step and the error functions.

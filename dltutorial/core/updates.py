@@ -79,6 +79,7 @@ def rmsprop(cost, params, lr=0.001, rho=0.9, epsilon=1e-6):
     return updates
 
 
+# start-snippet-1
 def adam(cost, params, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
     """Adam (Kingma and Ba, 2015, Algorithm 1): steps scaled by bias-corrected moment estimates.
 
@@ -97,3 +98,4 @@ def adam(cost, params, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
         updates += [(m, _cast(m_new, p)), (v, _cast(v_new, p)),
                     (p, p - _cast(lr * m_hat / (pt.sqrt(v_hat) + epsilon), p))]
     return updates
+    # end-snippet-1

@@ -1,6 +1,13 @@
-"""Tiny MNIST-like data sets the tests write themselves: separable 8x8 "digits" as IDX files."""
+"""Tiny generated data sets that train in seconds: for the tests and the notebooks.
+
+``write_idx_folder`` writes MNIST's four IDX files for separable 8x8 block
+"digits" (class k lights up block k); ``write_music_folder`` writes MIDI
+pieces of a chord progression for the RNN-RBM.  Neither is a stand-in for
+the real data sets' results: they make a tutorial run end to end in seconds.
+"""
 
 import gzip
+from pathlib import Path
 
 import numpy
 
@@ -26,6 +33,8 @@ def idx_bytes(array):
 
 
 def write_idx_folder(folder, n_train=600, n_test=120, compress=True, side=SIDE):
+    """Write the four (gzipped) IDX files of a tiny MNIST-like set into ``folder``; return it."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     train_x, train_y = make_images(n_train, 1, side)
     test_x, test_y = make_images(n_test, 2, side)
@@ -47,8 +56,9 @@ def write_music_folder(folder, n_train=4, n_test=2, n_frames=40):
     The pieces start on different chords, so that a model must follow the
     history to predict the next frame.  Frames are 0.3 s (the RNN-RBM's ``dt``).
     """
-    from dltutorial.core.midi import midiwrite
+    from .midi import midiwrite
 
+    folder = Path(folder)
     for split, n in (("train", n_train), ("test", n_test)):
         (folder / split).mkdir(parents=True, exist_ok=True)
         for piece in range(n):
