@@ -126,6 +126,20 @@ def test_an_interrupted_run_resumes_and_ends_as_an_uninterrupted_one(tutorial, t
     assert comparable(resumed) == comparable(reference)
 
 
+def test_a_run_under_jax_resumes_as_it_ran(tiny_idx, tmp_path, monkeypatch):
+    """JAX keeps the shared variables on its device: the checkpoint must take them (and the MRG states) from there."""
+    pytest.importorskip("jax")
+    entry, n_minibatches = CASES["dA"]
+
+    def run(output_folder):
+        return entry(dataset=str(tiny_idx), output_folder=output_folder, mode="jax", floatX="float64")
+
+    reference = run(tmp_path / "uninterrupted")
+    resumed = interrupted_then_resumed(run, tmp_path / "resumed", n_minibatches, monkeypatch)
+    assert resumed["status"] == "done" and resumed["mode"] == "jax"
+    assert comparable(resumed) == comparable(reference)
+
+
 def test_a_finished_run_is_not_trained_again(tiny_idx, tmp_path, capsys):
     def run():
         return sgd_optimization_mnist(n_epochs=2, dataset=str(tiny_idx), batch_size=20,
