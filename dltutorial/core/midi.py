@@ -11,6 +11,9 @@ which a user with them can still give.  Without them, :func:`bach_chorales`
 writes music21's Bach chorales as MIDI files once, at 200 crotchets per
 minute: with the default ``dt = 0.3`` s that is one frame per crotchet, the
 resolution of the JSB Chorales set of the RNN-RBM paper.
+
+pretty-midi and music21 are imported where they are used: the command line
+and the other tutorials start without them.
 """
 
 import random
