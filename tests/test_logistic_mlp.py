@@ -9,6 +9,7 @@ import pytest
 from pytensor.gradient import verify_grad
 
 from dltutorial.core.data import load_data
+from dltutorial.core.modes import compile_mode
 from dltutorial.core.runs import MissingRunFile
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
@@ -28,7 +29,7 @@ def test_logistic_nll_gradient(float64):
         model = LogisticRegression(pt.constant(x), 4, 3, W=W, b=b)
         return model.negative_log_likelihood(pt.constant(LABELS))
 
-    verify_grad(nll, [rng.randn(4, 3), rng.randn(3)], rng=rng)
+    verify_grad(nll, [rng.randn(4, 3), rng.randn(3)], rng=rng, mode=compile_mode())
 
 
 def test_mlp_cost_gradient(float64):
@@ -40,7 +41,7 @@ def test_mlp_cost_gradient(float64):
         top = LogisticRegression(hidden.output, 6, 3, W=W2, b=b2)
         return top.negative_log_likelihood(pt.constant(LABELS)) + 1e-3 * (W1 ** 2).sum() + 1e-3 * abs(W2).sum()
 
-    verify_grad(cost, [rng.randn(4, 6), rng.randn(6), rng.randn(6, 3), rng.randn(3)], rng=rng)
+    verify_grad(cost, [rng.randn(4, 6), rng.randn(6), rng.randn(6, 3), rng.randn(3)], rng=rng, mode=compile_mode())
 
 
 def test_errors_rejects_wrong_labels():
@@ -66,8 +67,8 @@ def test_mlp_attributes():
     model = MLP(numpy.random.RandomState(1234), pt.matrix("x"), 64, 20, 10)
     assert [p.get_value().shape for p in model.params] == [(64, 20), (20,), (20, 10), (10,)]
     W1, W2 = model.hiddenLayer.W.get_value(), model.logRegressionLayer.W.get_value()
-    assert float(model.L1.eval()) == pytest.approx(numpy.abs(W1).sum() + numpy.abs(W2).sum(), rel=1e-6)
-    assert float(model.L2_sqr.eval()) == pytest.approx((W1 ** 2).sum() + (W2 ** 2).sum(), rel=1e-6)
+    assert float(model.L1.eval(mode=compile_mode())) == pytest.approx(numpy.abs(W1).sum() + numpy.abs(W2).sum(), rel=1e-6)
+    assert float(model.L2_sqr.eval(mode=compile_mode())) == pytest.approx((W1 ** 2).sum() + (W2 ** 2).sum(), rel=1e-6)
 
 
 def test_logistic_sgd_learns_and_saves_best_model(tiny_idx, tmp_path, capsys):

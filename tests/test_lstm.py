@@ -12,6 +12,7 @@ from pytensor.graph.replace import graph_replace
 
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import DataError
+from dltutorial.core.modes import compile_mode
 from dltutorial.imdb import load_data, prepare_data, synthetic_data
 from dltutorial import lstm
 from dltutorial.lstm import train_lstm
@@ -38,7 +39,7 @@ def test_lstm_scan_gradient_matches_finite_differences(float64):
 
     layer_rng = numpy.random.RandomState(1)
     point = [rng.randn(4, 2, 2), 0.5 * layer_rng.randn(2, 12), 0.5 * rng.randn(3, 12), 0.1 * rng.randn(12)]
-    pytensor.gradient.verify_grad(cost, point, rng=rng, eps=1e-6, abs_tol=1e-6, rel_tol=1e-5)
+    pytensor.gradient.verify_grad(cost, point, rng=rng, eps=1e-6, abs_tol=1e-6, rel_tol=1e-5, mode=compile_mode())
 
 
 def test_masked_positions_do_not_change_the_result(float64):

@@ -16,6 +16,7 @@ from dltutorial import rbm as rbm_tutorial
 from dltutorial.cA import cA
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import load_data
+from dltutorial.core.modes import compile_mode
 from dltutorial.core.random_init import random_stream
 from dltutorial.rbm import RBM
 from dltutorial.core.minibatches import minibatch_givens
@@ -163,7 +164,7 @@ def test_cA_cost_gradient_is_checked_numerically():
         return ca.get_cost_updates(contraction_level=0.5, learning_rate=0.1)[0]
 
     pytensor.gradient.verify_grad(cost, [0.3 * rng.randn(5, 4), rng.randn(4), rng.randn(5)],
-                                  rng=numpy.random.default_rng(0))
+                                  rng=numpy.random.default_rng(0), mode=compile_mode())
 
 
 def test_cA_contraction_shrinks_the_jacobian(tiny_idx, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from pytensor.graph import graph_replace
 
 from dltutorial import rnnrbm
+from dltutorial.core.compile import compile_function
 from dltutorial.core.data import DataError
 from dltutorial.core.midi import bach_chorales, midi_files, midiread, midiwrite
 
@@ -67,7 +68,7 @@ def test_the_recurrence_gives_the_biases_of_each_frame(float64):
     v = pt.matrix("v")
     (u_t, bv_t, bh_t), _ = rnnrbm.frame_biases(v, params)
     piece = (numpy.random.RandomState(5).rand(6, 12) < 0.3).astype("float64")
-    got = pytensor.function([v], [u_t, bv_t, bh_t])(piece)
+    got = compile_function([v], [u_t, bv_t, bh_t])(piece)
     W, bv, bh, Wuh, Wuv, Wvu, Wuu, bu = (p.get_value() for p in params)
     u = numpy.zeros(5)
     for t, frame in enumerate(piece):
@@ -85,11 +86,11 @@ def test_the_cd_gradient_holds_the_negative_particles_constant(float64):
     for param in params[3:7]:
         param.set_value(param.get_value() * 1000)
     piece = (numpy.random.RandomState(6).rand(8, 12) < 0.3).astype("float64")
-    sampled = pytensor.function([v], [v_sample, *pt.grad(cost, list(params), consider_constant=[v_sample])],
+    sampled = compile_function([v], [v_sample, *pt.grad(cost, list(params), consider_constant=[v_sample])],
                                 updates=updates)(piece)
     negatives = pt.matrix("negatives")
     fixed_cost = graph_replace(cost, {v_sample: negatives})
-    fixed = pytensor.function([v, negatives], [fixed_cost, *pt.grad(fixed_cost, list(params))])
+    fixed = compile_function([v, negatives], [fixed_cost, *pt.grad(fixed_cost, list(params))])
     values = fixed(piece, sampled[0])
     for ours, theirs in zip(sampled[1:], values[1:]):
         numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
