@@ -257,7 +257,7 @@ class RnnRbm:
                 self.numpy_rng.shuffle(order)
                 costs = []
 
-                for s, sequence in enumerate(dataset[i] for i in order):
+                for sequence in (dataset[i] for i in order):
                     for i in range(0, len(sequence), batch_size):
                         cost = self.train_function(sequence[i:i + batch_size])
                         costs.append(cost)
