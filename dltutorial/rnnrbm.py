@@ -229,8 +229,9 @@ class RnnRbm:
     # end-snippet-4
 
     def read(self, files):
-        """The piano-rolls of the MIDI ``files``, in floatX."""
-        return [midiread(f, self.r, self.dt).piano_roll.astype(pytensor.config.floatX) for f in files]
+        """The piano-rolls of the MIDI ``files``, in floatX; a file without notes (no frames) is left out."""
+        rolls = (midiread(f, self.r, self.dt).piano_roll.astype(pytensor.config.floatX) for f in files)
+        return [roll for roll in rolls if len(roll)]
 
     # start-snippet-5
     def train(self, files, batch_size=100, num_epochs=200, *, on_epoch_end=None, first_epoch=0, order=None):
@@ -241,15 +242,16 @@ class RnnRbm:
             at most this many frames, one SGD update each
         :param num_epochs: number of passes over the training set; Ctrl-C
             stops training safely at any time
-        :param on_epoch_end: called with the epoch's number (from 1) and mean monitor after each epoch (checkpoints)
+        :param on_epoch_end: called with the epoch's number (from 1), its mean monitor and the pieces' order
+            after each epoch (checkpoints)
         :param first_epoch: the number of epochs already done (a resumed run)
         :param order: the pieces' order, shuffled in place every epoch as the
             original shuffled its list (default: the files' order); a resumed
             run passes the one it saved
         """
-        if not files:
-            raise ArgumentError("Training set is empty! (did you download the data files?)")
         dataset = self.read(files)
+        if not dataset:
+            raise ArgumentError("Training set is empty! (did you download the data files?)")
         order = list(range(len(dataset))) if order is None else order
         monitors = []
         try:
@@ -267,7 +269,7 @@ class RnnRbm:
                 sys.stdout.flush()
                 monitors.append(float(numpy.mean(costs)))
                 if on_epoch_end is not None:
-                    on_epoch_end(epoch + 1, monitors[-1])
+                    on_epoch_end(epoch + 1, monitors[-1], order)
 
         except KeyboardInterrupt:
             print("Interrupted by user.")
@@ -275,14 +277,21 @@ class RnnRbm:
     # end-snippet-5
 
     def evaluate(self, files):
-        """The mean frame-level monitor and the frame accuracy of next-frame prediction on the MIDI ``files``."""
+        """``(mean monitor, frame accuracy, pieces scored)`` of next-frame prediction on the MIDI ``files``.
+
+        None when no file has a frame to score.
+        """
+        pieces = self.read(files)
+        if not pieces:
+            return None
         monitors, predictions, truths = [], [], []
-        for sequence in self.read(files):
+        for sequence in pieces:
             monitor, predicted = self.evaluate_function(sequence)
             monitors.append(monitor)
             predictions.append(predicted)
             truths.append(sequence)
-        return float(numpy.mean(monitors)), frame_accuracy(numpy.vstack(predictions), numpy.vstack(truths))
+        return (float(numpy.mean(monitors)), frame_accuracy(numpy.vstack(predictions), numpy.vstack(truths)),
+                len(pieces))
 
     # start-snippet-6
     def generate(self, filename, show=True):
@@ -343,13 +352,13 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, mode=run.mode)
         checkpoint = Checkpoint(run.checkpoint("training"), [model.train_function])
         saved = checkpoint.restore()
-        first_epoch, monitors, order = (0, [], list(range(len(train_files)))) if saved is None else \
+        first_epoch, monitors, order = (0, [], None) if saved is None else \
             (saved["epoch"], saved["monitors"], saved["order"])
         if saved is not None:
             model.numpy_rng.set_state(saved["numpy_rng"])
             print("... resuming after epoch %i from %s" % (first_epoch, checkpoint.path))
 
-        def save_epoch(epoch, monitor):
+        def save_epoch(epoch, monitor, order):
             monitors.append(monitor)
             checkpoint.save({"epoch": epoch, "monitors": monitors, "order": order,
                              "numpy_rng": model.numpy_rng.get_state()})
@@ -359,11 +368,11 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
                     first_epoch=first_epoch, order=order)
         run.record.update(dataset=str(folder), n_train_pieces=len(train_files), train_monitor=monitors,
                           interrupted=len(monitors) < num_epochs, training_seconds=timeit.default_timer() - start_time)
-        if test_files:
-            test_monitor, accuracy = model.evaluate(test_files)
-            print("held-out pieces: %i, monitor %f, frame accuracy %.2f %%" % (len(test_files), test_monitor,
-                                                                                100 * accuracy))
-            run.record.update(n_test_pieces=len(test_files), test_monitor=test_monitor,
+        scores = model.evaluate(test_files)
+        if scores is not None:
+            test_monitor, accuracy, n_pieces = scores
+            print("held-out pieces: %i, monitor %f, frame accuracy %.2f %%" % (n_pieces, test_monitor, 100 * accuracy))
+            run.record.update(n_test_pieces=n_pieces, test_monitor=test_monitor,
                               test_frame_accuracy=100 * accuracy)
         for i in range(1, n_samples + 1):
             model.generate(str(run.path("sample%i.mid" % i)))

@@ -11,6 +11,7 @@ from pytensor.graph import graph_replace
 from dltutorial import rnnrbm
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import DataError
+from dltutorial.core.errors import ArgumentError
 from dltutorial.core.midi import bach_chorales, midi_files, midiread, midiwrite
 
 from dltutorial.core.tiny_data import write_music_folder
@@ -37,6 +38,24 @@ def test_bad_music_data_is_a_one_line_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no .mid files in .*empty: give a folder of MIDI files"):
         midi_files(tmp_path / "empty")
+
+
+def test_pieces_without_notes_are_left_out(tmp_path):
+    """A MIDI file with no notes has no frames: nothing to train on or score, and no traceback from the scan."""
+    import pretty_midi
+
+    music = write_music_folder(tmp_path / "music", n_train=1, n_test=1)
+    for split in ("train", "test"):
+        silent = pretty_midi.PrettyMIDI()
+        silent.instruments.append(pretty_midi.Instrument(program=0))
+        silent.write(str(music / split / "silent.mid"))
+    record = rnnrbm.test_rnnrbm(batch_size=10, num_epochs=1, dataset=music, n_hidden=5, n_hidden_recurrent=3,
+                                n_samples=1, output_folder=tmp_path / "run", floatX="float64")
+    assert record["n_test_pieces"] == 1 and record["test_frame_accuracy"] >= 0
+    (music / "train" / "piece0.mid").unlink()
+    with pytest.raises(ArgumentError, match=r"^Training set is empty! \(did you download the data files\?\)$"):
+        rnnrbm.test_rnnrbm(num_epochs=1, dataset=music, n_hidden=5, n_hidden_recurrent=3, output_folder=tmp_path / "b",
+                           floatX="float64")
 
 
 def test_the_bach_chorales_become_crotchet_frames(tmp_path):
