@@ -50,11 +50,15 @@ def write_notebook(page, out):
     return target
 
 
+def notebook_pages():
+    """The docs pages that have code cells: the ones that are notebooks."""
+    return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts and "```{code-cell}" in p.read_text())
+
+
 def main(argv=None):
     out = Path((argv or sys.argv[1:] or ["notebooks"])[0])
     out.mkdir(parents=True, exist_ok=True)
-    pages = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts and "```{code-cell}" in p.read_text())
-    for page in pages:
+    for page in notebook_pages():
         print("wrote", write_notebook(page, out))
 
 

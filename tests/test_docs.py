@@ -18,9 +18,19 @@ from nbclient.exceptions import CellExecutionError
 from dltutorial.__main__ import TUTORIALS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+_spec = importlib.util.spec_from_file_location("make_notebooks", DOCS / "notebooks.py")  # what make notebooks runs
+make_notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_notebooks)
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
-NOTEBOOKS = [page for page in PAGES if re.search(r"^```\{code-cell\}", page.read_text(), re.M)]
-INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n((?::\S+:.*\n)*)", re.M)
+NOTEBOOKS = make_notebooks.notebook_pages()
+INCLUDE = make_notebooks.INCLUDE
+LINK = re.compile(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)")
+
+
+def linked_files(markdown):
+    """The relative targets of the links and images in ``markdown``'s prose (code blocks and spans left out)."""
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M))
+    return LINK.findall(prose)
 
 
 def test_every_tutorial_page_is_a_notebook_quoting_its_code():
@@ -55,16 +65,12 @@ def test_quoted_code_is_live_code(page):
 
 def test_docs_links_point_to_files():
     for page in PAGES:
-        prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M))
-        for target in re.findall(r"\]\(([^)#:]+)\)", prose):
+        for target in linked_files(page.read_text()):
             assert (page.parent / target).exists(), f"{page.relative_to(DOCS)} links to missing {target}"
 
 
 def test_make_notebooks_writes_the_pages_with_their_quoted_code(tmp_path):
     """``make notebooks``: one notebook per page, the quotes filled in from the live code, links that resolve."""
-    spec = importlib.util.spec_from_file_location("make_notebooks", DOCS / "notebooks.py")
-    make_notebooks = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_notebooks)
     make_notebooks.main([str(tmp_path)])
     written = sorted(tmp_path.glob("*.ipynb"))
     assert [p.stem for p in written] == sorted(p.stem for p in NOTEBOOKS)
@@ -72,8 +78,7 @@ def test_make_notebooks_writes_the_pages_with_their_quoted_code(tmp_path):
         notebook = nbformat.read(path, as_version=4)
         markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
         assert "{literalinclude}" not in markdown, path.name
-        prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M))
-        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", prose):
+        for target in linked_files(markdown):
             assert (tmp_path / target).exists(), f"{path.name} links to missing {target}"
         page = next(p for p in NOTEBOOKS if p.stem == path.stem)
         assert [c.source for c in notebook.cells if c.cell_type == "code"] == \
