@@ -219,9 +219,21 @@ def costs(tutorial, mode, floatX, dataset):
         return numpy.asarray(TUTORIALS[tutorial](dataset, mode), dtype="float64")
 
 
+@pytest.fixture(scope="module")
+def c_costs(tiny16):
+    """``reference(tutorial)``: the tutorial's first float32 costs in the c mode, computed once per process."""
+    references = {}
+
+    def reference(tutorial):
+        if tutorial not in references:
+            references[tutorial] = costs(tutorial, "c", "float32", tiny16)
+        return references[tutorial]
+    return reference
+
+
 @pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
 @pytest.mark.parametrize("tutorial", list(TUTORIALS))
-def test_first_steps_agree_with_c(tutorial, mode, tiny16):
+def test_first_steps_agree_with_c(tutorial, mode, tiny16, c_costs):
     """float32, step by step; float64 is the entry points' test below, every figure of a whole run."""
     floatX = "float32"
     if mode == "jax" and tutorial in JAX_CANNOT_TRACE:
@@ -230,7 +242,7 @@ def test_first_steps_agree_with_c(tutorial, mode, tiny16):
             costs(tutorial, mode, floatX, tiny16)
         return
     ours = costs(tutorial, mode, floatX, tiny16)
-    reference = costs(tutorial, "c", floatX, tiny16)
+    reference = c_costs(tutorial)
     assert len(ours) >= 3 and numpy.isfinite(ours).all()
     assert not numpy.allclose(ours, ours[0])  # the costs move: training happened
     numpy.testing.assert_allclose(ours, reference, rtol=tolerance(tutorial, floatX))

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy
+import pytest
 
 from dltutorial.__main__ import TUTORIALS, build_parser
 from dltutorial.utils import tile_raster_images
@@ -47,6 +48,14 @@ def test_cli_lists_tutorials_and_maps_options():
     assert (args.training_epochs, args.pretraining_epochs, args.mode) == (3, 1, "numba")
     assert parser.parse_args(["SdA"]).training_epochs == 1000
     assert parser.parse_args(["mlp", "--n-epochs", "2"]).n_epochs == 2
+
+
+def test_an_option_the_tutorial_does_not_take_is_a_one_line_error(capsys):
+    """``--data`` for HMC (which samples a generated Gaussian): argparse's usage error, exit status 2."""
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["hmc", "--data", "mnist.pkl.gz"])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith("error: unrecognized arguments: --data mnist.pkl.gz")
 
 
 def test_tile_raster_images_layout():

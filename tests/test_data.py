@@ -122,6 +122,22 @@ def test_fetch_accepts_md5_of_decompressed_content(tmp_path, tiny_idx):
     assert (tmp_path / "dest" / (stem + ".gz")).exists()
 
 
+def test_fetch_keeps_good_files_and_replaces_a_corrupt_one(tmp_path, tiny_idx, capsys):
+    mirror, checksums = _mirror(tmp_path, tiny_idx)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    stems = sorted(checksums)
+    for stem in stems:
+        (dest / (stem + ".gz")).write_bytes((tiny_idx / (stem + ".gz")).read_bytes())
+    (dest / (stems[0] + ".gz")).write_bytes(b"not gzip")
+    kept = {stem: (dest / (stem + ".gz")).stat().st_ino for stem in stems[1:]}
+    fetch(dest, mirrors=[mirror], checksums=checksums)
+    printed = capsys.readouterr().out
+    assert printed.count("present, checksum ok") == 3 and f"{stems[0]}.gz: corrupt or not MNIST's" in printed
+    assert {stem: (dest / (stem + ".gz")).stat().st_ino for stem in stems[1:]} == kept  # not written again
+    assert (dest / (stems[0] + ".gz")).read_bytes() == (tiny_idx / (stems[0] + ".gz")).read_bytes()
+
+
 def test_fetch_with_wrong_checksum_leaves_nothing(tmp_path, tiny_idx):
     mirror, checksums = _mirror(tmp_path, tiny_idx)
     checksums["t10k-images-idx3-ubyte"] = ("0" * 32, "1" * 32)
