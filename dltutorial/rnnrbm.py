@@ -36,9 +36,9 @@ from .core.checkpoints import Checkpoint
 from .core.compile import compile_function
 from .core.data import DATA_DIR
 from .core.errors import ArgumentError
-from .core.files import atomic_write
 from .core.midi import bach_chorales, midi_files, midiread, midiwrite
 from .core.modes import compile_mode
+from .core.plots import save_piano_roll
 from .core.random_init import random_stream
 from .core.runs import Run
 
@@ -306,23 +306,6 @@ class RnnRbm:
             save_piano_roll(piano_roll, Path(filename).with_suffix(".png"), self.r, self.dt)
         return piano_roll
     # end-snippet-6
-
-
-def save_piano_roll(piano_roll, path, r, dt):
-    """Draw a (frames x notes) piano-roll, time across and pitch up, into a PNG (atomically)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 4))
-    ax = fig.subplots()
-    extent = (0, dt * len(piano_roll)) + tuple(r)
-    ax.imshow(numpy.asarray(piano_roll).T, origin="lower", aspect="auto", interpolation="nearest", cmap="gray_r",
-              extent=extent)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("MIDI note number")
-    ax.set_title("generated piano-roll")
-    fig.tight_layout()
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=100)
 
 
 def find_music(dataset):

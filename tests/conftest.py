@@ -1,14 +1,13 @@
 """Fixtures: every test in its own folder, tiny data sets (IDX files and the original pickle), float64.
 
 Before anything imports Numba, JAX or PyTensor: the tests check numbers, not
-speed, so they compile quickly (gcc ``-O1`` instead of PyTensor's ``-O3``: a
-fifth less compile time; Numba's LLVM optimisation level 1) into compile
-directories of their own, so that training runs never pick up the less
-optimised kernels.  These live inside the virtual environment that runs the
-tests (``.venv/pytensor-tests``): a rebuilt ``.venv`` starts cold, an
-existing one warm.  JAX keeps its compiled XLA programs there too (JAX's
-persistent cache, every program however quick).  The user's own
-``PYTENSOR_FLAGS`` and ``JAX_*`` settings still win.
+speed, so they compile quickly (gcc ``-O1`` instead of PyTensor's ``-O3``;
+Numba's LLVM optimisation level 1) into compile directories of their own, so
+that training runs never pick up the less optimised kernels. These live inside
+the virtual environment that runs the tests (``.venv/pytensor-tests``): a
+rebuilt ``.venv`` starts cold, an existing one warm. JAX keeps its compiled
+XLA programs there too (JAX's persistent cache, every program however quick).
+The user's own ``PYTENSOR_FLAGS`` and ``JAX_*`` settings still win.
 """
 
 import os

@@ -17,6 +17,7 @@ its line searches amplify rounding differences, so they agree to 1e-6.
 """
 
 import contextlib
+import functools
 import io
 import json
 import re
@@ -221,14 +222,8 @@ def costs(tutorial, mode, floatX, dataset):
 
 @pytest.fixture(scope="module")
 def c_costs(tiny16):
-    """``reference(tutorial)``: the tutorial's first float32 costs in the c mode, computed once per process."""
-    references = {}
-
-    def reference(tutorial):
-        if tutorial not in references:
-            references[tutorial] = costs(tutorial, "c", "float32", tiny16)
-        return references[tutorial]
-    return reference
+    """``c_costs(tutorial)``: the tutorial's first float32 costs in the c mode, computed once per process."""
+    return functools.cache(lambda tutorial: costs(tutorial, "c", "float32", tiny16))
 
 
 @pytest.mark.parametrize("mode", [m for m in available_modes() if m != "c"])
@@ -278,15 +273,14 @@ ONE_EPOCH_TEST_ERROR_BELOW = {"logistic_sgd": 0.05, "logistic_cg": 0.05, "mlp": 
 @pytest.fixture(scope="module")
 def c_runs(tiny16, tmp_path_factory):
     """``run(tutorial)``: the tutorial's entry-point record in the c mode, float64, and what it printed; once per process."""
-    folder, runs = tmp_path_factory.mktemp("c-runs"), {}
+    folder = tmp_path_factory.mktemp("c-runs")
 
+    @functools.cache
     def run(tutorial):
-        if tutorial not in runs:
-            printed = io.StringIO()
-            with contextlib.redirect_stdout(printed):
-                record = entry_points(tiny16, folder)[tutorial](mode="c", floatX="float64")
-            runs[tutorial] = record, printed.getvalue()
-        return runs[tutorial]
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            record = entry_points(tiny16, folder)[tutorial](mode="c", floatX="float64")
+        return record, printed.getvalue()
     return run
 
 

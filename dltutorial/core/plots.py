@@ -1,4 +1,4 @@
-"""Pictures the tutorials write: filter tiles, learning curves and scatter plots (PNG files).
+"""Pictures the tutorials write: filter tiles, learning curves, scatter plots and piano-rolls (PNG files).
 
 Figures are drawn on ``matplotlib.figure.Figure`` objects, which need no
 display and no pyplot: importing this module leaves matplotlib's backend as
@@ -47,9 +47,7 @@ def save_curves(curves, path, xlabel="epoch", ylabel="error (%)", title=None):
         ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=100)
+    save_figure(fig, path)
 
 
 def save_scatter(panels, path):
@@ -61,6 +59,24 @@ def save_scatter(panels, path):
         ax.set_title(title)
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(alpha=0.3)
+    save_figure(fig, path)
+
+
+def save_piano_roll(piano_roll, path, r, dt):
+    """Draw a (frames x notes) piano-roll: time across (``dt`` seconds a frame), pitch up (MIDI notes ``r``)."""
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
+    extent = (0, dt * len(piano_roll)) + tuple(r)
+    ax.imshow(numpy.asarray(piano_roll).T, origin="lower", aspect="auto", interpolation="nearest", cmap="gray_r",
+              extent=extent)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("MIDI note number")
+    ax.set_title("generated piano-roll")
+    save_figure(fig, path)
+
+
+def save_figure(fig, path):
+    """Lay ``fig`` out and write it as a PNG, atomically."""
     fig.tight_layout()
     with atomic_write(path) as f:
         fig.savefig(f, format="png", dpi=100)
