@@ -37,6 +37,15 @@ def blas_libraries():
             for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
 
 
+def openmp_threads():
+    """Threads of the OpenMP runtime loaded in this process (the batch-1 row-wise ops share rows among them), or None.
+
+    The runtime loads with the first compiled module that uses it: ask after compiling.
+    """
+    pools = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "openmp"]
+    return max(pools) if pools else None
+
+
 def c_blas():
     """The BLAS PyTensor's C code links, as ``blas__ldflags`` names it (``-lopenblas``).
 

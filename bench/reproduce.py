@@ -177,10 +177,11 @@ class Tee:
 
 
 def machine():
-    """The CPU (model, family and model numbers), the cores, the C backend's BLAS and its threads."""
+    """The CPU (model, family and model numbers), the cores, the C backend's BLAS and the threads of it and OpenMP."""
     threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    omp = os.environ.get("OMP_NUM_THREADS", f"{len(os.sched_getaffinity(0))} (one per core)")
     return (f"{cpu_model()}, {os.cpu_count()} cores, BLAS {c_blas()}"
-            + (f", {threads} BLAS thread(s)" if threads else ""))
+            + (f", {threads} BLAS thread(s)" if threads else "") + f", OpenMP threads {omp}")
 
 
 def unfinished_run(name, quick, runs):

@@ -52,7 +52,7 @@ from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
-from .machine import blas_libraries, cpu_model
+from .machine import blas_libraries, cpu_model, openmp_threads
 from .references import (_sigmoid, numpy_dA, numpy_finetune, numpy_lenet, numpy_logistic, numpy_mlp, numpy_rbm,
                          torch_steps)
 
@@ -206,7 +206,8 @@ def _machine(modes):
     """What produced the figures: CPU, core count, BLAS libraries, threads, PyTensor and JAX versions."""
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "pytensor": pytensor.__version__,
                "c_blas_ldflags": pytensor.config.blas__ldflags,
-               "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"), "blas": blas_libraries()}
+               "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"), "blas": blas_libraries(),
+               "openmp_threads": openmp_threads()}
     if "jax" in modes:
         import jax
         machine["jax"] = f"{jax.__version__} on {jax.devices()[0].device_kind}"
@@ -217,7 +218,7 @@ def describe_machine(machine):
     """One line of ``machine`` for bench.md's header."""
     blas = "; ".join(f"{b['library']} {b['version']} ({b['kernel']}, {b['threads']} threads)" for b in machine["blas"])
     line = (f"{machine['cpu']}, {machine['cores']} cores, OPENBLAS_NUM_THREADS={machine['OPENBLAS_NUM_THREADS']}, "
-            f"pytensor {machine['pytensor']}; BLAS: {blas}")
+            f"pytensor {machine['pytensor']}; BLAS: {blas}; OpenMP: {machine['openmp_threads']} threads")
     return line + (f"; jax {machine['jax']}" if "jax" in machine else "")
 
 

@@ -15,11 +15,12 @@ def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):
     machine = record["machine"]
     assert machine["cpu"] and machine["cores"] >= 1 and machine["OPENBLAS_NUM_THREADS"] == "1"
     assert machine["blas"] and all(b["library"] and b["version"] and b["kernel"] for b in machine["blas"])
+    assert machine["openmp_threads"] >= 1  # the batch-1 step's row-wise ops loaded OpenMP
     timed = {(r["step"], r["mode"]) for r in record["rows"]}
     expected = {(step, mode) for step in ("SdA pretrain L0", "mlp") for mode in ("numpy", "c")}
     assert expected <= timed and all(mode == "torch" for _, mode in timed - expected)  # torch when installed
     table = (folder / "bench.md").read_text()
-    assert machine["cpu"] in table and "OPENBLAS_NUM_THREADS=1" in table
+    assert machine["cpu"] in table and "OPENBLAS_NUM_THREADS=1" in table and "OpenMP: " in table
     c_rows = [line for line in table.splitlines() if line.startswith("| mlp | c |")]
     assert len(c_rows) == 1 and float(c_rows[0].split("|")[6]) > 0  # its ratio to the numpy floor
 

@@ -9,6 +9,7 @@ from pytensor.tensor.blas_c import CGemv, CGer
 from pytensor.tensor.elemwise import CAReduce
 
 from dltutorial.core import modes
+from dltutorial.core.blas2 import RankOneUpdate, RowGemv
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import load_data
 from dltutorial.core.rewrites import SumOfSquares
@@ -36,20 +37,34 @@ def sda_steps(dataset, floatX, batch_size):
     return pretrain, finetune
 
 
+def row_ops(fn):
+    """The row-wise BLAS-2 nodes of a compiled function, as sorted ``(op class name, its product or transposed)``."""
+    while not hasattr(fn, "maker"):
+        fn = fn.fn
+    return sorted((type(node.op).__name__, str(getattr(node.op, "product", getattr(node.op, "transposed", None))))
+                  for node in fn.maker.fgraph.apply_nodes if isinstance(node.op, (RowGemv, RankOneUpdate)))
+
+
 @pytest.mark.parametrize("floatX", ["float32", "float64"])
 def test_batch_one_steps_are_matrix_vector_products_and_rank_one_updates(tiny_idx, floatX):
-    """At batch size 1 no product is a gemm whose operand has one row: each is a gemv or a ger."""
+    """At batch size 1 no product is a gemm whose operand has one row: each is a gemv or a rank-1 update, row by row,
+    and each backward product is computed in the pass that updates its weights."""
     pretrain, finetune = sda_steps(tiny_idx, floatX, batch_size=1)
-    for fn, gemvs, gers in ((pretrain, 3, 2), (finetune, 5, 3)):  # 2 hidden layers + softmax: 3 forward, 2 back
+    for fn in (pretrain, finetune):
         ops = op_types(fn)
-        assert not [op for op in ops if issubclass(op, GEMM_OPS)]
-        assert ops.count(CGemv) == gemvs and ops.count(CGer) == gers
+        assert not [op for op in ops if issubclass(op, GEMM_OPS)] and CGemv not in ops and CGer not in ops
+    # the dA: x~ @ W and W @ y forward; the update of the decoder's term carries z's gradient @ W back; x~'s term
+    assert row_ops(pretrain) == [("RankOneUpdate", "None"), ("RankOneUpdate", "xW"),
+                                 ("RowGemv", "False"), ("RowGemv", "True")]
+    # 2 hidden layers + softmax: 3 forward products; the top two updates carry the gradient back, the first needs none
+    assert row_ops(finetune) == [("RankOneUpdate", "None"), ("RankOneUpdate", "Wy"), ("RankOneUpdate", "Wy"),
+                                 ("RowGemv", "True"), ("RowGemv", "True"), ("RowGemv", "True")]
 
 
 def test_larger_batches_keep_their_matrix_products(tiny_idx):
     pretrain, _ = sda_steps(tiny_idx, "float64", batch_size=5)
     ops = op_types(pretrain)
-    assert any(issubclass(op, GEMM_OPS) for op in ops) and CGer not in ops
+    assert any(issubclass(op, GEMM_OPS) for op in ops) and CGer not in ops and RankOneUpdate not in ops
 
 
 @pytest.mark.parametrize("floatX, rtol", [("float32", 2e-5), ("float64", 1e-12)])
@@ -63,6 +78,62 @@ def test_rewritten_steps_give_the_unrewritten_numbers(tiny_idx, monkeypatch, flo
     rewritten = costs()
     monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     numpy.testing.assert_allclose(rewritten, costs(), rtol=rtol)
+
+
+def row_blas_cases(floatX):
+    """A 400x300 W (large enough for the rows to be shared among threads) in C and Fortran order, an input with zeros."""
+    rng = numpy.random.RandomState(3)
+    W = rng.normal(size=(400, 300)).astype(floatX)
+    x = (rng.normal(size=400) * (rng.rand(400) < 0.2)).astype(floatX)
+    y = rng.normal(size=300).astype(floatX)
+    return [(W, x, y), (numpy.asfortranarray(W), x, y), (W[:, ::-1], x[::-1], y[::-1])]
+
+
+@pytest.mark.parametrize("floatX, rtol", [("float32", 1e-5), ("float64", 1e-12)])
+def test_row_by_row_ops_compute_what_blas_does(floatX, rtol):
+    """Every product and update, in place or not, over C-ordered, Fortran-ordered and reversed matrices."""
+    W, x, y, bias = pt.matrix("W", dtype=floatX), *(pt.vector(name, dtype=floatX) for name in ("x", "y", "bias"))
+    alpha, beta = numpy.asarray(-0.5, floatX), numpy.asarray(2.0, floatX)
+    outputs = [RowGemv(True)(bias, alpha, W, x, beta), RowGemv(False)(bias[:1].repeat(400), alpha, W, y, beta),
+               RowGemv(True)(bias, alpha, W, x, numpy.asarray(0.0, floatX)),
+               RankOneUpdate()(W, alpha, x, y), *RankOneUpdate(product="xW")(W, alpha, x, y, beta),
+               *RankOneUpdate(product="Wy")(W, alpha, x, y, beta)]
+    fn = compile_function([W, x, y, bias], outputs, mode="c")
+    for w, xs, ys in row_blas_cases(floatX):
+        b = ys[::-1].copy()
+        updated = w + alpha * numpy.outer(xs, ys)
+        expected = [beta * b + alpha * (xs @ w), beta * b[0] + alpha * (w @ ys), alpha * (xs @ w),
+                    updated, updated, beta * (xs @ w), updated, beta * (w @ ys)]
+        kept = w.copy()
+        for got, want in zip(fn(w, xs, ys, b), expected):
+            numpy.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 10)
+        numpy.testing.assert_array_equal(w, kept)  # inputs are not updated in place
+
+
+def test_an_in_place_update_writes_into_its_shared_weights_and_rows_with_a_zero_input_stay():
+    rng = numpy.random.RandomState(4)
+    start = rng.normal(size=(400, 300))
+    W = pytensor.shared(start.copy())
+    x, y = pt.dvector("x"), pt.dvector("y")
+    step = compile_function([x, y], [], updates=[(W, W - 0.1 * pt.outer(x, y))], mode="c")
+    assert RankOneUpdate in op_types(step)
+    xs = numpy.where(numpy.arange(400) % 3 == 0, rng.normal(size=400), 0.0)
+    ys = rng.normal(size=300)
+    storage = W.get_value(borrow=True)
+    step(xs, ys)
+    assert W.get_value(borrow=True) is storage  # updated where it lies
+    numpy.testing.assert_allclose(storage, start - 0.1 * numpy.outer(xs, ys), rtol=1e-12, atol=1e-15)
+    numpy.testing.assert_array_equal(storage[xs == 0], start[xs == 0])
+
+
+def test_a_row_by_row_op_given_mismatched_shapes_or_types_says_so_in_one_line():
+    W, x = pt.dmatrix("W"), pt.dvector("x")
+    fn = compile_function([W, x], RowGemv(True)(pt.zeros(W.shape[1]), numpy.float64(1), W, x, numpy.float64(0)),
+                          mode="c")
+    with pytest.raises(ValueError, match=r"a 3x4 matrix with a vector of 5 entries \(for its axis 0\)"):
+        fn(numpy.ones((3, 4)), numpy.ones(5))
+    with pytest.raises(TypeError, match=r"one type, not \['float32', 'float64'\]"):
+        RankOneUpdate()(W, numpy.float32(1), x, x)
 
 
 @pytest.mark.parametrize("floatX", ["float32", "float64"])
@@ -92,17 +163,17 @@ def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
 
 
 def test_the_c_backend_calls_the_blas_that_pip_installed():
-    """A compiled matrix-vector product loads scipy-openblas32's library (PyTensor alone would find no BLAS)."""
+    """A compiled matrix product loads scipy-openblas32's library (PyTensor alone would find no BLAS)."""
     import os
 
     import scipy_openblas32
     import threadpoolctl
 
     w = pytensor.shared(numpy.arange(12.0).reshape(3, 4))
-    x = pt.dvector("x")
+    x = pt.dmatrix("x")
     fn = compile_function([x], pt.dot(w, x), mode="c")
-    assert CGemv in op_types(fn)
-    numpy.testing.assert_allclose(fn(numpy.ones(4)), [6.0, 22.0, 38.0])
+    assert any(issubclass(op, GEMM_OPS) for op in op_types(fn))
+    numpy.testing.assert_allclose(fn(numpy.ones((4, 2))), [[6.0] * 2, [22.0] * 2, [38.0] * 2])
     folders = {os.path.realpath(os.path.dirname(lib["filepath"])) for lib in threadpoolctl.threadpool_info()
                if lib["user_api"] == "blas"}
     assert os.path.realpath(scipy_openblas32.get_lib_dir()) in folders

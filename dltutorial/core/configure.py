@@ -90,10 +90,12 @@ def use_one_blas_thread_by_default():
     Called by the command line (``make train-*``, ``make reproduce``) before
     anything is compiled: OpenBLAS reads the variable when PyTensor's first
     BLAS module loads it.  Why one: on this project's 2-core machines the
-    batch-1 steps with two threads ran either 15 % faster or 3-4x slower than
-    with one, switching between the two within a run (the two threads wait
-    for each other, and a virtual core is not always there to be waited
-    for); with one thread they ran at the same speed every time.  See
-    docs/benchmarks.md for the figures.
+    batch-1 steps with two OpenBLAS threads ran either 15 % faster or 3-4x
+    slower than with one on an AMD EPYC, switching between the two within a
+    run; with one they ran at the same speed every time.  The batch-1 steps
+    no longer call OpenBLAS (:mod:`dltutorial.core.blas2` does their work,
+    with OpenMP's threads, one per core unless ``OMP_NUM_THREADS`` says
+    otherwise: two made them 1.9-2.5x faster on an Intel Xeon); the
+    minibatch steps still do.  See docs/benchmarks.md for the figures.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

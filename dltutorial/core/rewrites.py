@@ -11,7 +11,7 @@ tag                    modes              what it does
 ``dltutorial_shapes``  c, numba, jax      refine static shapes (a batch of 1 becomes a
                                           broadcastable row, which the BLAS-2 rewrites need)
 ``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
-                                          batch size 1; sums of squares in a vectorised loop;
+                                          batch size 1, row by row (:mod:`.blas2`); sums of squares in a vectorised loop;
                                           softmax inlined; vector maths split from fused loops
 ``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``;
                                           MRG streams advanced in place
@@ -46,6 +46,7 @@ from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneTypeT
 
+from .blas2 import register_blas2_rewrites
 from .rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
 
 
@@ -327,6 +328,7 @@ def register_rewrites():
         [local_gemm_to_gemv, local_gemm_to_ger, local_dot22_to_ger_or_gemv, local_dimshuffle_lift],
         max_use_ratio=5, ignore_newtrees=False), "dltutorial_c", position=2.06)
     optdb.register("dltutorial_c_blas2", dfs_rewriter(use_c_ger, use_c_gemv), "dltutorial_c", position=2.07)
+    register_blas2_rewrites()  # then row by row: zero inputs skipped, backward products fused into updates
     optdb["specialize"].register("dltutorial_sum_of_squares", sum_of_squares, "dltutorial_c")
     optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
     # after elementwise fusion (position 49), which would fuse the two parts back
