@@ -26,12 +26,15 @@ PyTensor's by :func:`register_blas2_rewrites` (the ``c`` mode):
   optionally with the product of the old ``W`` that the gradient uses.
 """
 
+import functools
+
 import numpy
 import pytensor.tensor as pt
 from pytensor.compile import optdb
 from pytensor.graph import Apply, node_rewriter
 from pytensor.graph.rewriting.basic import MergeOptimizer, dfs_rewriter
 from pytensor.graph.traversal import ancestors
+from pytensor.link.c.cmodule import GCC_compiler
 from pytensor.link.c.op import COp
 from pytensor.tensor.blas_c import CGemv, CGer
 from pytensor.tensor.elemwise import DimShuffle
@@ -51,6 +54,12 @@ def _same_float_type(*inputs):
     if dtypes not in ({"float32"}, {"float64"}):
         raise TypeError(f"row-wise BLAS-2 ops take float32 or float64 inputs of one type, not {sorted(dtypes)}")
     return inputs
+
+
+@functools.cache
+def openmp_flags():
+    """``-fopenmp`` where the compiler has OpenMP; else the ops' loops run on one thread (still vectorised)."""
+    return ["-fopenmp"] if GCC_compiler.try_flags(["-fopenmp"]) else ["-fopenmp-simd"]
 
 
 # a pass over fewer elements than this runs on one thread: waking the others costs more
@@ -134,7 +143,7 @@ class RowGemv(COp):
         return [(shapes[2][1 if self.transposed else 0],)]
 
     def c_compile_args(self, **kwargs):
-        return ["-fopenmp"]
+        return openmp_flags()
 
     def c_code(self, node, name, inputs, outputs, sub):
         (y, alpha, W, x, beta), (z,), fail = inputs, outputs, sub["fail"]
@@ -226,7 +235,7 @@ class RankOneUpdate(COp):
         return [w_shape, (w_shape[1],) if self.product == "xW" else (w_shape[0],)]
 
     def c_compile_args(self, **kwargs):
-        return ["-fopenmp"]
+        return openmp_flags()
 
     def _row_loop(self, T):
         """The C loop over the rows of ``w`` for this op's ``product``."""
