@@ -62,7 +62,7 @@ def openmp_flags():
     return ["-fopenmp"] if GCC_compiler.try_flags(["-fopenmp"]) else ["-fopenmp-simd"]
 
 
-# a pass over fewer elements than this runs on one thread: waking the others costs more
+# a pass over fewer elements than this (a few microseconds of work) stays on one thread
 PARALLEL_MIN_ELEMENTS = 1 << 16
 
 
@@ -122,7 +122,8 @@ class RowGemv(COp):
     rows of ``W`` scaled by ``x`` and added up, skipping zero entries of
     ``x``.  ``W @ x`` is a dot product per row.  As in BLAS, ``y`` is not
     read when ``beta`` is 0.  Equal to BLAS's ``gemv`` up to the order of the
-    additions.
+    additions, and except that a zero input ignores its row even where the
+    row holds an inf or a NaN (BLAS would give NaN there).
     """
 
     __props__ = ("transposed",)
