@@ -134,6 +134,8 @@ def test_a_row_by_row_op_given_mismatched_shapes_or_types_says_so_in_one_line():
         fn(numpy.ones((3, 4)), numpy.ones(5))
     with pytest.raises(TypeError, match=r"one type, not \['float32', 'float64'\]"):
         RankOneUpdate()(W, numpy.float32(1), x, x)
+    with pytest.raises(TypeError, match=r"takes 5 inputs, not 4"):
+        RankOneUpdate(product="xW")(W, numpy.float64(1), x, x)
 
 
 @pytest.mark.parametrize("floatX", ["float32", "float64"])

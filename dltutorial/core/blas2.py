@@ -214,7 +214,8 @@ class RankOneUpdate(COp):
     def make_node(self, W, alpha, x, y, *beta):
         W, alpha, x, y, *beta = _same_float_type(W, alpha, x, y, *beta)
         if len(beta) != (self.product is not None):
-            raise TypeError(f"RankOneUpdate(product={self.product!r}) takes {4 + len(beta)} inputs, not {4 + len(beta)}")
+            expected = 4 + (self.product is not None)
+            raise TypeError(f"RankOneUpdate(product={self.product!r}) takes {expected} inputs, not {4 + len(beta)}")
         outputs = [W.type()]
         if self.product is not None:
             length = W.type.shape[1] if self.product == "xW" else W.type.shape[0]
