@@ -20,11 +20,16 @@ from dltutorial.SdA import SdA
 GEMM_OPS = (Dot22, Dot22Scalar, Gemm)
 
 
-def op_types(fn):
-    """The op classes of a compiled (Tutorial)Function's graph."""
+def compiled_nodes(fn):
+    """The apply nodes of a compiled (Tutorial)Function's graph."""
     while not hasattr(fn, "maker"):
         fn = fn.fn
-    return [type(node.op) for node in fn.maker.fgraph.apply_nodes]
+    return fn.maker.fgraph.apply_nodes
+
+
+def op_types(fn):
+    """The op classes of a compiled (Tutorial)Function's graph."""
+    return [type(node.op) for node in compiled_nodes(fn)]
 
 
 def sda_steps(dataset, floatX, batch_size):
@@ -39,10 +44,8 @@ def sda_steps(dataset, floatX, batch_size):
 
 def row_ops(fn):
     """The row-wise BLAS-2 nodes of a compiled function, as sorted ``(op class name, its product or transposed)``."""
-    while not hasattr(fn, "maker"):
-        fn = fn.fn
     return sorted((type(node.op).__name__, str(getattr(node.op, "product", getattr(node.op, "transposed", None))))
-                  for node in fn.maker.fgraph.apply_nodes if isinstance(node.op, (RowGemv, RankOneUpdate)))
+                  for node in compiled_nodes(fn) if isinstance(node.op, (RowGemv, RankOneUpdate)))
 
 
 @pytest.mark.parametrize("floatX", ["float32", "float64"])
@@ -158,10 +161,10 @@ def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
         model = MLP(numpy.random.RandomState(1234), x, 64, 20, 10)
         cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
         train = sgd_training_function(index, 20, x, y, cost, model.params, 0.01, datasets[0], mode="c")
-    graph = train.fn.maker.fgraph
-    assert sum(isinstance(node.op, SumOfSquares) for node in graph.apply_nodes) == 2
+    nodes = compiled_nodes(train)
+    assert sum(isinstance(node.op, SumOfSquares) for node in nodes) == 2
     assert not any(isinstance(node.op, CAReduce) and node.inputs[0] in (model.hiddenLayer.W, model.logRegressionLayer.W)
-                   for node in graph.apply_nodes)
+                   for node in nodes)
 
 
 def test_the_c_backend_calls_the_blas_that_pip_installed():

@@ -168,11 +168,11 @@ class RowGemv(COp):
                 {_over_columns(row_dot)}
                 out[i] += a * dot;
             }}"""
-        length, other = ("n", "0") if self.transposed else ("m", "1")
+        x_axis, y_axis, length = (0, 1, "n") if self.transposed else (1, 0, "m")
         return f"""
         {{
-            {_check_length(x, W, other, fail)}
-            {_check_length(y, W, "1" if self.transposed else "0", fail)}
+            {_check_length(x, W, x_axis, fail)}
+            {_check_length(y, W, y_axis, fail)}
             {_rows(W, T)}
             {_contiguous(x, fail)}
             {_output_vector(z, length, W, f"{{ Py_DECREF({x}_c); {fail} }}")}
