@@ -95,7 +95,9 @@ def use_one_blas_thread_by_default():
     run; with one they ran at the same speed every time.  The batch-1 steps
     no longer call OpenBLAS (:mod:`dltutorial.core.blas2` does their work,
     with OpenMP's threads, one per core unless ``OMP_NUM_THREADS`` says
-    otherwise: two made them 1.9-2.5x faster on an Intel Xeon); the
-    minibatch steps still do.  See docs/benchmarks.md for the figures.
+    otherwise: two made them 1.8-2.3x faster on an Intel(R) Xeon(R)
+    Processor, family 6 model 207, scipy-openblas32 0.3.34, in
+    ``OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N python -m bench.run``);
+    the minibatch steps still do.  See docs/benchmarks.md for the figures.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
