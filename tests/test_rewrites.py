@@ -2,17 +2,18 @@
 
 import numpy
 import pytensor
+import pytensor.scalar as ps
 import pytensor.tensor as pt
 import pytest
 from pytensor.tensor.blas import Dot22, Dot22Scalar, Gemm
 from pytensor.tensor.blas_c import CGemv, CGer
-from pytensor.tensor.elemwise import CAReduce
+from pytensor.tensor.elemwise import CAReduce, Elemwise
 
 from dltutorial.core import modes
 from dltutorial.core.blas2 import RankOneUpdate, RowGemv
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import load_data
-from dltutorial.core.rewrites import SumOfSquares
+from dltutorial.core.rewrites import VECTOR_MATH_OPS, SumOfSquares
 from dltutorial.core.steps import sgd_training_function
 from dltutorial.mlp import MLP
 from dltutorial.SdA import SdA
@@ -165,6 +166,31 @@ def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
     assert sum(isinstance(node.op, SumOfSquares) for node in nodes) == 2
     assert not any(isinstance(node.op, CAReduce) and node.inputs[0] in (model.hiddenLayer.W, model.logRegressionLayer.W)
                    for node in nodes)
+
+
+def test_vector_maths_leave_fused_loops_whatever_their_place_and_the_values_stay():
+    """Two samples of the same shape (an RBM's hidden then visible units) fuse into two loops with one shared
+    scalar graph; each loses its sigmoid to a loop of its own, and every value is numpy's."""
+    u1, u2, a, W = pt.dmatrix("u1"), pt.dmatrix("u2"), pt.dmatrix("a"), pt.dmatrix("W")
+    b, c = pt.dvector("b"), pt.dvector("c")
+    h = pt.cast(pt.lt(u1, pt.sigmoid(a @ W + b)), "float64")
+    v = pt.cast(pt.lt(u2, pt.sigmoid(h @ W.T + c)), "float64")
+    shifted = pt.exp(a) * u2 + pt.log1p(pt.abs(a))  # two vector maths in one loop
+    fn = compile_function([u1, u2, a, W, b, c], [v, shifted], mode="c")
+    loops = [node.op.scalar_op for node in compiled_nodes(fn) if isinstance(node.op, Elemwise)]
+    vector_maths = [op for op in loops if isinstance(op, VECTOR_MATH_OPS)]
+    assert len(vector_maths) == 4
+    for op in loops:
+        if isinstance(op, ps.Composite):
+            assert not any(isinstance(node.op, VECTOR_MATH_OPS) for node in op.fgraph.apply_nodes)
+    r = numpy.random.RandomState(0)
+    U1, U2, A, Wv = r.rand(20, 50), r.rand(20, 30), r.normal(size=(20, 30)), r.normal(size=(30, 50))
+    B, C = r.normal(size=50), r.normal(size=30)
+    H = (U1 < 1 / (1 + numpy.exp(-(A @ Wv + B)))).astype(float)
+    V = (U2 < 1 / (1 + numpy.exp(-(H @ Wv.T + C)))).astype(float)
+    got_v, got_shifted = fn(U1, U2, A, Wv, B, C)
+    numpy.testing.assert_array_equal(got_v, V)
+    numpy.testing.assert_allclose(got_shifted, numpy.exp(A) * U2 + numpy.log1p(abs(A)), rtol=1e-14)
 
 
 def test_the_c_backend_calls_the_blas_that_pip_installed():
