@@ -118,6 +118,23 @@ def test_conv2d_and_pool_gradients(float64):
                 mode=mode)
 
 
+@pytest.mark.parametrize("mode", available_modes())
+def test_conv2d_gradients_called_again_are_those_of_a_first_call(mode, float64):
+    """The C backend writes each step's patch matrices into the last step's arrays: nothing of the last step stays."""
+    x, w = pt.tensor("x", shape=(2, 3, 6, 7)), pt.tensor("w", shape=(4, 3, 3, 2))  # static shapes, for JAX
+    grad_x, grad_w = pytensor.grad((conv2d(pt.tanh(x), w) ** 2).sum(), [x, w])
+    grads = [(grad_x ** 2).sum(axis=0), grad_w]  # the patch ops' results stay inside the step
+    rng = numpy.random.RandomState(3)
+    first, second, filters = rng.randn(2, 3, 6, 7), rng.randn(2, 3, 6, 7), rng.randn(4, 3, 3, 2)
+    called_twice = compile_function([x, w], grads, mode=mode)
+    called_twice(first, filters)
+    again = called_twice(second, filters)
+    fresh = compile_function([x, w], grads, mode=mode)(second, filters)
+    for got, wanted in zip(again, fresh):
+        numpy.testing.assert_allclose(got, wanted, rtol=1e-12)
+    assert not numpy.allclose(again[0], called_twice(first, filters)[0])
+
+
 def test_max_pool_gradient_goes_to_every_tied_max(float64):
     x = pt.tensor4("x")
     grad = pytensor.grad(pool_2d(x, (2, 2)).sum(), x)

@@ -26,24 +26,36 @@ from pytensor.link.numba.dispatch import basic as numba_basic
 NUMBA_CODE_VERSION = 2
 
 
-def patches(x, k_rows, k_cols):
-    """The ``(channels * k_rows * k_cols, out_rows * out_cols * batch)`` patch matrix of ``x``."""
+def patches(x, k_rows, k_cols, out=None):
+    """The ``(channels * k_rows * k_cols, out_rows * out_cols * batch)`` patch matrix of ``x``.
+
+    ``out``, if given, is an array of that shape and dtype to write it into.
+    """
     batch, channels, rows, cols = x.shape
     out_rows, out_cols = rows - k_rows + 1, cols - k_cols + 1
     image = numpy.ascontiguousarray(x.transpose((1, 2, 3, 0)))  # batch last: each window row is one run
-    out = numpy.empty((channels, k_rows, k_cols, out_rows, out_cols, batch), dtype=x.dtype)
+    windows = (channels, k_rows, k_cols, out_rows, out_cols, batch)
+    out = numpy.empty(windows, dtype=x.dtype) if out is None else out.reshape(windows)
     for i in range(k_rows):
         for j in range(k_cols):
             out[:, i, j] = image[:, i:i + out_rows, j:j + out_cols]
     return out.reshape((channels * k_rows * k_cols, out_rows * out_cols * batch))
 
 
-def patches_adjoint(x, g, k_rows, k_cols):
-    """Each column of ``g`` added back onto its window of an image shaped like ``x``."""
+def patches_adjoint(x, g, k_rows, k_cols, out=None):
+    """Each column of ``g`` added back onto its window of an image shaped like ``x``.
+
+    ``out``, if given, is an array shaped like ``x`` (batch last in memory,
+    as this function returns it) to write the result into.
+    """
     batch, channels, rows, cols = x.shape
     out_rows, out_cols = rows - k_rows + 1, cols - k_cols + 1
     g = numpy.ascontiguousarray(g).reshape((channels, k_rows, k_cols, out_rows, out_cols, batch))
-    image = numpy.zeros((channels, rows, cols, batch), dtype=g.dtype)
+    if out is None:
+        image = numpy.zeros((channels, rows, cols, batch), dtype=g.dtype)
+    else:
+        image = out.transpose((1, 2, 3, 0))
+        image[...] = 0
     for i in range(k_rows):
         for j in range(k_cols):
             image[:, i:i + out_rows, j:j + out_cols] += g[:, i, j]
@@ -77,6 +89,18 @@ def _out_size(size, k):
     return None if size is None else size - k + 1
 
 
+def _reusable(last, shape, dtype, c_order=False):
+    """The array an op returned at its last call, if the next result can be written into it, else None.
+
+    The C backend keeps each intermediate result between calls
+    (:func:`dltutorial.core.modes.compile_mode`): writing into it spares
+    allocating, and faulting in, tens of megabytes a step.
+    """
+    if last is None or last.shape != tuple(shape) or last.dtype != dtype:
+        return None
+    return last if not c_order or last.flags.c_contiguous else None
+
+
 class _WindowOp(Op):
     """An op over ``k_rows x k_cols`` windows: the two ops below."""
 
@@ -98,7 +122,10 @@ class Patches(_WindowOp):
         return Apply(self, [x], [pt.tensor(dtype=x.dtype, shape=(taps, columns))])
 
     def perform(self, node, inputs, outputs):
-        outputs[0][0] = patches(inputs[0], self.k_rows, self.k_cols)
+        x, old = inputs[0], outputs[0][0]
+        shape = self.infer_shape(None, None, [x.shape])[0]
+        reuse = old if old is not None and old.shape == shape and old.dtype == x.dtype else None
+        outputs[0][0] = patches(x, self.k_rows, self.k_cols, reuse)
 
     def infer_shape(self, fgraph, node, shapes):
         batch, channels, rows, cols = shapes[0]
@@ -117,7 +144,8 @@ class PatchesAdjoint(_WindowOp):
         return Apply(self, [x, g], [pt.tensor(dtype=g.dtype, shape=x.type.shape)])
 
     def perform(self, node, inputs, outputs):
-        outputs[0][0] = patches_adjoint(*inputs, self.k_rows, self.k_cols)
+        (x, g), (last,) = inputs, outputs[0]
+        outputs[0][0] = patches_adjoint(x, g, self.k_rows, self.k_cols, _reusable(last, x.shape, g.dtype))
 
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[0]]
