@@ -89,16 +89,14 @@ def _out_size(size, k):
     return None if size is None else size - k + 1
 
 
-def _reusable(last, shape, dtype, c_order=False):
+def _reusable(last, shape, dtype):
     """The array an op returned at its last call, if the next result can be written into it, else None.
 
     The C backend keeps each intermediate result between calls
     (:func:`dltutorial.core.modes.compile_mode`): writing into it spares
     allocating, and faulting in, tens of megabytes a step.
     """
-    if last is None or last.shape != tuple(shape) or last.dtype != dtype:
-        return None
-    return last if not c_order or last.flags.c_contiguous else None
+    return last if last is not None and last.shape == tuple(shape) and last.dtype == dtype else None
 
 
 class _WindowOp(Op):
@@ -122,10 +120,9 @@ class Patches(_WindowOp):
         return Apply(self, [x], [pt.tensor(dtype=x.dtype, shape=(taps, columns))])
 
     def perform(self, node, inputs, outputs):
-        x, old = inputs[0], outputs[0][0]
-        shape = self.infer_shape(None, None, [x.shape])[0]
-        reuse = old if old is not None and old.shape == shape and old.dtype == x.dtype else None
-        outputs[0][0] = patches(x, self.k_rows, self.k_cols, reuse)
+        (x,), (last,) = inputs, outputs[0]
+        shape = self.infer_shape(None, node, [x.shape])[0]
+        outputs[0][0] = patches(x, self.k_rows, self.k_cols, _reusable(last, shape, x.dtype))
 
     def infer_shape(self, fgraph, node, shapes):
         batch, channels, rows, cols = shapes[0]
