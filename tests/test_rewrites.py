@@ -5,6 +5,7 @@ import pytensor
 import pytensor.scalar as ps
 import pytensor.tensor as pt
 import pytest
+from pytensor.scan.op import Scan
 from pytensor.tensor.blas import Dot22, Dot22Scalar, Gemm
 from pytensor.tensor.blas_c import CGemv, CGer
 from pytensor.tensor.elemwise import CAReduce, Elemwise
@@ -13,9 +14,11 @@ from dltutorial.core import modes
 from dltutorial.core.blas2 import RankOneUpdate, RowGemv
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import load_data
+from dltutorial.core.minibatches import minibatch_givens
 from dltutorial.core.rewrites import VECTOR_MATH_OPS, SumOfSquares
 from dltutorial.core.steps import sgd_training_function
 from dltutorial.mlp import MLP
+from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
 GEMM_OPS = (Dot22, Dot22Scalar, Gemm)
@@ -82,6 +85,30 @@ def test_rewritten_steps_give_the_unrewritten_numbers(tiny_idx, monkeypatch, flo
     rewritten = costs()
     monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     numpy.testing.assert_allclose(rewritten, costs(), rtol=rtol)
+
+
+def test_the_rewritten_rbm_step_gives_the_unrewritten_numbers(tiny_idx, monkeypatch):
+    """The PCD step, whose samples lose their sigmoid to a loop of its own: the same costs and weights (float64)."""
+    def train():
+        with pytensor.config.change_flags(floatX="float64"):
+            train_x = load_data(tiny_idx)[0][0]
+            index, x = pt.lscalar("index"), pt.matrix("x")
+            chain = pytensor.shared(numpy.zeros((10, 30)))
+            rbm = RBM(input=x, n_visible=64, n_hidden=30, numpy_rng=numpy.random.RandomState(123))
+            cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=3, mode="c")
+            step = compile_function([index], cost, updates=updates,
+                                    givens=minibatch_givens(index, 10, (x, train_x)), mode="c")
+            numbers = [float(step(i)) for i in range(10)] + list(rbm.W.get_value().ravel())
+        (gibbs_chain,) = [node.op for node in compiled_nodes(step) if isinstance(node.op, Scan)]
+        loops = [node.op.scalar_op for node in gibbs_chain.fn.maker.fgraph.apply_nodes if isinstance(node.op, Elemwise)]
+        return numbers, sum(isinstance(op, VECTOR_MATH_OPS) for op in loops)
+
+    rewritten, sigmoid_loops = train()
+    assert sigmoid_loops == 2  # the hidden and the visible units' samples
+    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
+    unrewritten, sigmoid_loops = train()
+    assert sigmoid_loops == 0
+    numpy.testing.assert_allclose(rewritten, unrewritten, rtol=1e-12, atol=1e-14)
 
 
 def row_blas_cases(floatX):
