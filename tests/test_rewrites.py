@@ -100,7 +100,7 @@ def test_the_rewritten_rbm_step_gives_the_unrewritten_numbers(tiny_idx, monkeypa
                                     givens=minibatch_givens(index, 10, (x, train_x)), mode="c")
             numbers = [float(step(i)) for i in range(10)] + list(rbm.W.get_value().ravel())
         (gibbs_chain,) = [node.op for node in compiled_nodes(step) if isinstance(node.op, Scan)]
-        loops = [node.op.scalar_op for node in gibbs_chain.fn.maker.fgraph.apply_nodes if isinstance(node.op, Elemwise)]
+        loops = [node.op.scalar_op for node in compiled_nodes(gibbs_chain.fn) if isinstance(node.op, Elemwise)]
         return numbers, sum(isinstance(op, VECTOR_MATH_OPS) for op in loops)
 
     rewritten, sigmoid_loops = train()

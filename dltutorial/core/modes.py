@@ -22,7 +22,13 @@ from .errors import TutorialError
 from .patches import register_jax_implementation as register_patches_in_jax
 from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
-LINKERS = {"c": "cvm", "numba": "numba", "jax": "jax"}  # our mode -> PyTensor's linker
+# our mode -> PyTensor's linker.  The C one is PyTensor's "cvm" keeping every intermediate array between
+# calls (allow_gc=False): freed, an array of tens of megabytes comes fresh from the operating system at the
+# next call and its first writes fault its pages in; kept, the ops write into last call's arrays.  LeNet's
+# step took 10.09 s an epoch instead of 11.53 (`python -m bench.run --only lenet5`, float32, Intel Xeon
+# family 6 model 207, scipy-openblas32 0.3.34, OpenBLAS and OpenMP 2 threads), for 174 MB held by its
+# training function after three steps instead of 41.
+LINKERS = {"c": VMLinker(allow_gc=False, use_cloop=True, c_thunks=True), "numba": "numba", "jax": "jax"}
 MODE_NAMES = tuple(LINKERS)
 FLOAT_TYPES = ("float32", "float64")
 REWRITE_TAGS = {
@@ -76,25 +82,7 @@ def compile_mode(name=None):
     configure_pytensor()
     if name == "jax":
         _configure_jax()
-    return Mode(linker=_linker(name), optimizer="fast_run").including(*REWRITE_TAGS[name])
-
-
-def _linker(name):
-    """PyTensor's linker for our mode ``name``; the C one keeps every intermediate result between calls.
-
-    PyTensor's C virtual machine frees each intermediate array once the
-    step has used it (``allow_gc``) and allocates it again at the next
-    call; an array of tens of megabytes comes fresh from the operating
-    system each time, and its first writes fault its pages in.  Kept, the
-    ops write into last call's arrays: LeNet's step took 10.09 s an epoch
-    instead of 11.53 (``python -m bench.run --only lenet5``, float32,
-    OpenBLAS and OpenMP 2 threads, Intel Xeon family 6 model 207).  The
-    cost is memory: each compiled function holds its intermediates; LeNet's
-    training step at batch 500 kept 174 MB after three steps instead of 41.
-    """
-    if name == "c":
-        return VMLinker(allow_gc=False, use_cloop=True, c_thunks=True)
-    return LINKERS[name]
+    return Mode(linker=LINKERS[name], optimizer="fast_run").including(*REWRITE_TAGS[name])
 
 
 def _configure_jax():
