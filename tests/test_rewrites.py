@@ -8,14 +8,18 @@ import pytest
 from pytensor.scan.op import Scan
 from pytensor.tensor.blas import Dot22, Dot22Scalar, Gemm
 from pytensor.tensor.blas_c import CGemv, CGer
-from pytensor.tensor.elemwise import CAReduce, Elemwise
+from pytensor.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from pytensor.tensor.math import Sum
 
 from dltutorial.core import modes
 from dltutorial.core.blas2 import RankOneUpdate, RowGemv
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
-from dltutorial.core.rewrites import VECTOR_MATH_OPS, SumOfSquares
+from dltutorial.convolutional_mlp import LeNet5
+from dltutorial.core.patches import Patches, PatchesAdjoint
+from dltutorial.core.rewrites import VECTOR_MATH_OPS
+from dltutorial.core.sums import AdjacentAxesSum, SumOfSquares
 from dltutorial.core.steps import sgd_training_function
 from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
@@ -193,6 +197,92 @@ def test_the_mlp_penalty_is_one_vectorised_sum_per_matrix(tiny_idx):
     assert sum(isinstance(node.op, SumOfSquares) for node in nodes) == 2
     assert not any(isinstance(node.op, CAReduce) and node.inputs[0] in (model.hiddenLayer.W, model.logRegressionLayer.W)
                    for node in nodes)
+
+
+def is_transpose(variable):
+    """Whether ``variable`` is a view of another tensor with its axes out of memory order."""
+    if variable.owner is None or not isinstance(variable.owner.op, DimShuffle):
+        return False
+    kept = [axis for axis in variable.owner.op.new_order if axis != "x"]
+    return kept != sorted(kept)
+
+
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_elementwise_ops_over_transposes_run_in_memory_order(floatX):
+    """A bias and tanh over batch-last maps seen batch-first run over the maps as they lie; a product with an
+    array in the other order is left alone (one of its inputs is strided either way)."""
+    with pytensor.config.change_flags(floatX=floatX):
+        maps, b, other = pt.tensor4("maps"), pt.vector("b"), pt.tensor4("other")
+        seen = maps.dimshuffle(3, 0, 1, 2)
+        activation = pt.tanh(seen + b.dimshuffle("x", 0, "x", "x"))
+        fn = compile_function([maps, b, other], [activation, seen * other], mode="c")
+    over_transposes = [node for node in compiled_nodes(fn)
+                       if isinstance(node.op, Elemwise) and any(map(is_transpose, node.inputs))]
+    assert len(over_transposes) == 1 and isinstance(over_transposes[0].op.scalar_op, ps.Mul)
+    rng = numpy.random.RandomState(0)
+    values = [rng.normal(size=shape).astype(floatX) for shape in ((3, 4, 5, 6), (3,), (6, 3, 4, 5))]
+    seen_value = values[0].transpose(3, 0, 1, 2)
+    got_activation, got_product = fn(*values)
+    rtol = 1e-6 if floatX == "float32" else 1e-15
+    numpy.testing.assert_allclose(got_activation, numpy.tanh(seen_value + values[1][:, None, None]), rtol=rtol)
+    numpy.testing.assert_allclose(got_product, seen_value * values[2], rtol=rtol)
+
+
+SUMS = {  # (axes summed, of x or of its batch-last view (3, 0, 1, 2)): adjacent in memory?
+    "leading axis": (lambda x: x.sum(axis=0), True),
+    "trailing axes": (lambda x: x.sum(axis=(1, 2, 3)), True),
+    "inner axes": (lambda x: x.sum(axis=(1, 2)), True),
+    "every axis": (lambda x: x.sum(), True),
+    "axes apart": (lambda x: x.sum(axis=(0, 2)), False),
+    "a view's bias gradient": (lambda x: x.dimshuffle(3, 0, 1, 2).sum(axis=(0, 2, 3)), True),
+    "a view's axes apart in memory": (lambda x: x.dimshuffle(3, 0, 1, 2).sum(axis=(0, 1)), False),
+}
+
+
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+@pytest.mark.parametrize("case", SUMS)
+def test_sums_over_adjacent_axes_are_numpys_float64_sums(floatX, case):
+    """Whatever the layout the input comes in (C order, Fortran order, strided, empty)."""
+    summed, adjacent = SUMS[case]
+    with pytensor.config.change_flags(floatX=floatX):
+        x = pt.tensor4("x")
+        fn = compile_function([x], summed(x), mode="c")
+    ops = op_types(fn)
+    assert (AdjacentAxesSum in ops, Sum in ops) == (adjacent, not adjacent)
+    values = numpy.random.RandomState(0).normal(size=(5, 6, 7, 8)).astype(floatX)
+    for layout in (values, numpy.asfortranarray(values), values[:, :, ::2], values[:0]):
+        expected = pytensor.function([x], summed(x.astype("float64")), mode="FAST_COMPILE")(layout)
+        got = fn(layout)
+        assert got.dtype == floatX and got.shape == expected.shape
+        numpy.testing.assert_allclose(got, expected.astype(floatX), rtol=1e-6 if floatX == "float32" else 1e-12,
+                                      atol=1e-12)
+
+
+def test_lenet_keeps_its_maps_batch_last_and_gets_the_unrewritten_gradients(monkeypatch):
+    """The first layer's bias and tanh run batch-last, the second convolution takes them without a copy, the bias
+    gradients are vectorised sums; the gradients are those of the graph without our rewrites (float64)."""
+    def gradients():
+        with pytensor.config.change_flags(floatX="float64"):
+            x, y = pt.matrix("x"), pt.ivector("y")
+            net = LeNet5(numpy.random.RandomState(23455), x, batch_size=4, image_side=16, nkerns=(3, 5),
+                         filter_side=3, n_hidden=8)
+            fn = compile_function([x, y], pytensor.grad(net.negative_log_likelihood(y), net.params), mode="c")
+        rng = numpy.random.RandomState(1)
+        return fn(rng.uniform(size=(4, 256)), rng.randint(0, 10, size=4).astype("int32")), compiled_nodes(fn)
+
+    rewritten, nodes = gradients()
+    second_patches = [node for node in nodes if isinstance(node.op, (Patches, PatchesAdjoint))
+                      and node.inputs[0].type.shape[1] == 3]
+    assert len(second_patches) == 2
+    for node in second_patches:
+        view = node.inputs[0].owner
+        assert isinstance(view.op, DimShuffle) and view.op.new_order == (3, 0, 1, 2)
+        assert isinstance(view.inputs[0].owner.op, Elemwise)
+    assert sum(isinstance(node.op, AdjacentAxesSum) for node in nodes) >= 2  # both layers' bias gradients
+    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
+    unrewritten, _ = gradients()
+    for got, expected in zip(rewritten, unrewritten):
+        numpy.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-14)
 
 
 def test_vector_maths_leave_fused_loops_whatever_their_place_and_the_values_stay():

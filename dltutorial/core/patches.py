@@ -23,7 +23,7 @@ from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch import basic as numba_basic
 
 
-NUMBA_CODE_VERSION = 2
+NUMBA_CODE_VERSION = 4
 
 
 def patches(x, k_rows, k_cols, out=None):
@@ -36,17 +36,18 @@ def patches(x, k_rows, k_cols, out=None):
     image = numpy.ascontiguousarray(x.transpose((1, 2, 3, 0)))  # batch last: each window row is one run
     windows = (channels, k_rows, k_cols, out_rows, out_cols, batch)
     out = numpy.empty(windows, dtype=x.dtype) if out is None else out.reshape(windows)
-    for i in range(k_rows):
-        for j in range(k_cols):
-            out[:, i, j] = image[:, i:i + out_rows, j:j + out_cols]
+    for channel in range(channels):  # channel by channel, so that its image stays in cache for all its taps
+        for i in range(k_rows):
+            for j in range(k_cols):
+                out[channel, i, j] = image[channel, i:i + out_rows, j:j + out_cols]
     return out.reshape((channels * k_rows * k_cols, out_rows * out_cols * batch))
 
 
 def patches_adjoint(x, g, k_rows, k_cols, out=None):
-    """Each column of ``g`` added back onto its window of an image shaped like ``x``.
+    """Each column of ``g`` added back onto its window of an image shaped like ``x``, returned batch-last.
 
-    ``out``, if given, is an array shaped like ``x`` (batch last in memory,
-    as this function returns it) to write the result into.
+    The result is ``(channels, rows, cols, batch)``, the layout the columns
+    come in; ``out``, if given, is an array of that shape to write it into.
     """
     batch, channels, rows, cols = x.shape
     out_rows, out_cols = rows - k_rows + 1, cols - k_cols + 1
@@ -54,12 +55,13 @@ def patches_adjoint(x, g, k_rows, k_cols, out=None):
     if out is None:
         image = numpy.zeros((channels, rows, cols, batch), dtype=g.dtype)
     else:
-        image = out.transpose((1, 2, 3, 0))
+        image = out
         image[...] = 0
-    for i in range(k_rows):
-        for j in range(k_cols):
-            image[:, i:i + out_rows, j:j + out_cols] += g[:, i, j]
-    return image.transpose((3, 0, 1, 2))  # a view: whatever reads it next copies if it must
+    for channel in range(channels):
+        for i in range(k_rows):
+            for j in range(k_cols):
+                image[channel, i:i + out_rows, j:j + out_cols] += g[channel, i, j]
+    return image
 
 
 def _jax_patches(x, k_rows, k_cols):
@@ -82,7 +84,7 @@ def _jax_patches_adjoint(x, g, k_rows, k_cols):
     for i in range(k_rows):
         for j in range(k_cols):
             image = image.at[:, i:i + out_rows, j:j + out_cols].add(g[:, i, j])
-    return image.transpose((3, 0, 1, 2))
+    return image
 
 
 def _out_size(size, k):
@@ -130,28 +132,37 @@ class Patches(_WindowOp):
                  batch * (rows - self.k_rows + 1) * (cols - self.k_cols + 1))]
 
     def pullback(self, inputs, outputs, cotangents):
-        return [PatchesAdjoint(self.k_rows, self.k_cols)(inputs[0], cotangents[0])]
+        return [PatchesAdjoint(self.k_rows, self.k_cols)(inputs[0], cotangents[0]).dimshuffle(3, 0, 1, 2)]
 
 
 class PatchesAdjoint(_WindowOp):
-    """``(x, g)`` -> the columns of ``g`` summed back onto an image shaped like ``x``."""
+    """``(x, g)`` -> the columns of ``g`` summed back onto an image shaped like ``x``, batch-last.
+
+    Batch-last, ``(channels, rows, cols, batch)``, as the columns come: the
+    gradient :meth:`Patches.pullback` returns is this op's result seen
+    through a transpose, which later elementwise ops then run in memory
+    order (:func:`dltutorial.core.rewrites.elementwise_in_memory_order`).
+    """
 
     def make_node(self, x, g):
         x, g = pt.as_tensor_variable(x), pt.as_tensor_variable(g)
-        return Apply(self, [x, g], [pt.tensor(dtype=g.dtype, shape=x.type.shape)])
+        batch, channels, rows, cols = x.type.shape
+        return Apply(self, [x, g], [pt.tensor(dtype=g.dtype, shape=(channels, rows, cols, batch))])
 
     def perform(self, node, inputs, outputs):
         (x, g), (last,) = inputs, outputs[0]
-        outputs[0][0] = patches_adjoint(x, g, self.k_rows, self.k_cols, _reusable(last, x.shape, g.dtype))
+        shape = self.infer_shape(None, node, [x.shape, g.shape])[0]
+        outputs[0][0] = patches_adjoint(x, g, self.k_rows, self.k_cols, _reusable(last, shape, g.dtype))
 
     def infer_shape(self, fgraph, node, shapes):
-        return [shapes[0]]
+        batch, channels, rows, cols = shapes[0]
+        return [(channels, rows, cols, batch)]
 
     def connection_pattern(self, node):
         return [[False], [True]]  # x gives only the shape
 
     def pullback(self, inputs, outputs, cotangents):
-        return [disconnected_type(), Patches(self.k_rows, self.k_cols)(cotangents[0])]
+        return [disconnected_type(), Patches(self.k_rows, self.k_cols)(cotangents[0].dimshuffle(3, 0, 1, 2))]
 
 
 @numba_basic.register_funcify_default_op_cache_key(Patches)

@@ -11,8 +11,10 @@ tag                    modes              what it does
 ``dltutorial_shapes``  c, numba, jax      refine static shapes (a batch of 1 becomes a
                                           broadcastable row, which the BLAS-2 rewrites need)
 ``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
-                                          batch size 1, row by row (:mod:`.blas2`); sums of squares in a vectorised loop;
-                                          softmax inlined; vector maths split from fused loops
+                                          batch size 1, row by row (:mod:`.blas2`); sums in
+                                          vectorised loops (:mod:`.sums`); softmax inlined;
+                                          vector maths split from fused loops; elementwise
+                                          ops in their inputs' memory order
 ``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``;
                                           MRG streams advanced in place
 ``dltutorial_jax``     jax                sums cast back to their output dtype; minibatch
@@ -28,14 +30,12 @@ import pytensor.scalar as ps
 import pytensor.scalar.math as ps_math
 import pytensor.tensor as pt
 from pytensor.compile import optdb
-from pytensor.graph import Apply, node_rewriter
+from pytensor.graph import node_rewriter
 from pytensor.graph.op import HasInnerGraph
 from pytensor.graph.traversal import ancestors
 from pytensor.graph.rewriting.basic import EquilibriumGraphRewriter, dfs_rewriter, in2out
-from pytensor.link.c.op import COp
-from pytensor.tensor.elemwise import CAReduce, Elemwise
+from pytensor.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from pytensor.tensor.exceptions import NotScalarConstantError
-from pytensor.tensor.math import Sum
 from pytensor.tensor.random.basic import BinomialRV, uniform
 from pytensor.tensor.rewriting.blas import local_dot22_to_ger_or_gemv, local_gemm_to_gemv, local_gemm_to_ger
 from pytensor.tensor.rewriting.blas_c import use_c_gemv, use_c_ger
@@ -49,6 +49,7 @@ from pytensor.tensor.type_other import NoneTypeT
 
 from .blas2 import register_blas2_rewrites
 from .rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
+from .sums import sum_of_squares, sum_over_adjacent_axes
 
 
 @node_rewriter(None)
@@ -77,75 +78,6 @@ def refine_static_shape(fgraph, node):
     if not all(old.type.is_super(new.type) for old, new in pairs):
         return None
     return rebuilt.outputs
-
-
-class SumOfSquares(COp):
-    """``sum(x ** 2)`` over every element, accumulated in float64, in one vectorised C loop.
-
-    PyTensor's C reduction adds one element at a time into a float64
-    accumulator, and each addition waits for the one before: the MLP's L2
-    penalty (784x500 weights, summed at every step) took 0.33 ms of a
-    0.9 ms step (AMD EPYC, one thread, PyTensor's profiler).  Here gcc keeps several partial sums in SIMD registers
-    (``omp simd reduction``); the result differs from the sequential sum
-    only by float64 rounding, far below float32's resolution.
-    """
-
-    __props__ = ("dtype",)
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-    def make_node(self, x):
-        x = pt.as_tensor_variable(x)
-        return Apply(self, [x], [pt.tensor(dtype=self.dtype, shape=())])
-
-    def perform(self, node, inputs, outputs):
-        (x,) = inputs
-        outputs[0][0] = numpy.asarray(numpy.sum(numpy.square(x, dtype="float64")), dtype=self.dtype)
-
-    def c_compile_args(self, **kwargs):
-        return ["-fopenmp-simd"]
-
-    def c_code(self, node, name, inputs, outputs, sub):
-        (x,), (z,), fail = inputs, outputs, sub["fail"]
-        return f"""
-        {{
-            PyArrayObject* contiguous = PyArray_GETCONTIGUOUS({x});
-            if (contiguous == NULL) {fail}
-            const dtype_{x}* data = (const dtype_{x}*) PyArray_DATA(contiguous);
-            const npy_intp n = PyArray_SIZE(contiguous);
-            double total = 0.0;
-            #pragma omp simd reduction(+:total)
-            for (npy_intp i = 0; i < n; ++i) {{
-                const double v = data[i];
-                total += v * v;
-            }}
-            Py_DECREF(contiguous);
-            if ({z} == NULL) {{
-                {z} = (PyArrayObject*) PyArray_EMPTY(0, NULL, NPY_{self.dtype.upper()}, 0);
-                if ({z} == NULL) {fail}
-            }}
-            *(dtype_{z}*) PyArray_DATA({z}) = (dtype_{z}) total;
-        }}
-        """
-
-    def c_code_cache_version(self):
-        return (1,)
-
-
-@node_rewriter([Sum])
-def sum_of_squares(fgraph, node):
-    """Compute ``sum(sqr(x))`` over all axes, accumulated in float64 (an L2 penalty), with :class:`SumOfSquares`."""
-    (squares,) = node.inputs
-    if node.op.acc_dtype != "float64" or node.op.axis not in (None, tuple(range(squares.ndim))):
-        return None
-    if squares.owner is None or not isinstance(squares.owner.op, Elemwise) \
-            or not isinstance(squares.owner.op.scalar_op, ps.Sqr):
-        return None
-    (x,) = squares.owner.inputs
-    if x.dtype not in ("float32", "float64"):
-        return None
-    return [SumOfSquares(node.outputs[0].dtype)(x)]
 
 
 @node_rewriter([Softmax, LogSoftmax])
@@ -209,6 +141,52 @@ def _fused_loop(inner, tensors, outputs):
         loop = ps.Composite([fresh[variable] for variable in used], [rebuilt[output] for output in computed])
         tensors = {**tensors, **dict(zip(computed, Elemwise(loop)(*(tensors[v] for v in used), return_list=True)))}
     return [tensors[output] for output in outputs]
+
+
+@node_rewriter([Elemwise])
+def elementwise_in_memory_order(fgraph, node):
+    """Run an elementwise op over transposed inputs in their memory order: ``f(x.T, y.T)`` -> ``f(x, y).T``.
+
+    PyTensor's C code writes an elementwise result in C order, so over a
+    transposed view it reads or writes with a long stride.  LeNet's layers
+    keep their maps batch-last, ``(channels, rows, cols, batch)``, and show
+    them to the tutorial as ``(batch, channels, rows, cols)`` views: adding
+    the bias to the first pooled maps (20x12x12x500 float32) took 2.1 ms
+    through the view, and the next convolution spent 2.2 ms copying the
+    result back to batch-last.  The transpose moves to the result, where
+    whatever reads it next may take it as it is.  Applied only where every
+    input is then a view in memory order (a transpose undone, a bias
+    broadcast, a constant), so that no input becomes strided instead.
+    """
+    order = next((variable.owner.op.new_order for variable in node.inputs if _is_transpose(variable)), None)
+    if order is None:
+        return None
+    inverse = tuple(int(axis) for axis in numpy.argsort(order))
+    inputs = [_transposed_in_order(variable, inverse) for variable in node.inputs]
+    if any(variable is None for variable in inputs):
+        return None
+    return [output.dimshuffle(order) for output in node.op.make_node(*inputs).outputs]
+
+
+def _is_transpose(variable):
+    """Whether ``variable`` is a reordering of all the axes of another tensor, not the identity."""
+    if variable.owner is None or not isinstance(variable.owner.op, DimShuffle):
+        return False
+    new_order = variable.owner.op.new_order
+    return "x" not in new_order and len(new_order) == variable.owner.inputs[0].ndim \
+        and list(new_order) != sorted(new_order)
+
+
+def _transposed_in_order(variable, order):
+    """``variable.dimshuffle(order)`` as one view, if it keeps its axes in memory order; else None."""
+    if variable.owner is not None and isinstance(variable.owner.op, DimShuffle):
+        base = variable.owner.inputs[0]
+        composed = [variable.owner.op.new_order[axis] for axis in order]
+        kept = [axis for axis in composed if axis != "x"]
+        return base.dimshuffle(composed) if kept == sorted(kept) else None
+    if sum(size != 1 for size in variable.type.shape) <= 1:  # at most one axis that is not broadcast
+        return variable.dimshuffle(order)
+    return None
 
 
 @node_rewriter([BinomialRV])
@@ -360,6 +338,13 @@ def register_rewrites():
     register_blas2_rewrites()  # then row by row: zero inputs skipped, backward products fused into updates
     optdb["specialize"].register("dltutorial_sum_of_squares", sum_of_squares, "dltutorial_c")
     optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
+    # after canonicalize (1), stabilize and specialize, which push transposes back onto the inputs, and
+    # before elementwise fusion (49), which then fuses the ops that run in memory order
+    optdb.register("dltutorial_elementwise_in_memory_order", in2out(elementwise_in_memory_order),
+                   "dltutorial_c", position=47)
+    # then, before fusion folds elementwise ops into them, the sums the transposes above now feed
+    optdb.register("dltutorial_sum_over_adjacent_axes", in2out(sum_over_adjacent_axes), "dltutorial_c",
+                   position=48.5)
     # after elementwise fusion (position 49), which would fuse the two parts back
     optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
                    position=49.05)
