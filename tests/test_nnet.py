@@ -11,6 +11,7 @@ from pytensor.tensor.elemwise import CAReduce
 from dltutorial.core.compile import compile_function
 from dltutorial.core.modes import available_modes, compile_mode
 from dltutorial.core.nnet import conv2d, pool_2d
+from dltutorial.core.patches import Patches, PatchesAdjoint
 
 CONV_CASES = [  # (input shape, filter shape)
     ((2, 1, 7, 9), (3, 1, 3, 2)),
@@ -117,6 +118,16 @@ def test_conv2d_and_pool_gradients(float64):
     verify_grad(layer, [images, filters], rng=rng, mode=mode)
     verify_grad(lambda x: pool_2d(x, (2, 3), ignore_border=False, mode="average_exc_pad"), [images], rng=rng,
                 mode=mode)
+
+
+def test_the_patch_matrix_and_its_adjoint_have_each_other_as_gradient(float64):
+    """The adjoint's own gradient (a second derivative of conv2d) goes back through a batch-last transpose."""
+    rng = numpy.random.RandomState(3)
+    images = rng.randn(2, 3, 6, 5)
+    columns = rng.randn(3 * 4 * 3, 3 * 3 * 2)
+    mode = compile_mode()
+    verify_grad(lambda x: Patches(4, 3)(x), [images], rng=rng, mode=mode)
+    verify_grad(lambda g: PatchesAdjoint(4, 3)(pt.constant(images), g), [columns], rng=rng, mode=mode)
 
 
 @pytest.mark.parametrize("mode", available_modes())
