@@ -5,6 +5,7 @@ import pytensor
 import pytensor.scalar as ps
 import pytensor.tensor as pt
 import pytest
+import threadpoolctl
 from pytensor.scan.op import Scan
 from pytensor.tensor.blas import Dot22, Dot22Scalar, Gemm
 from pytensor.tensor.blas_c import CGemv, CGer
@@ -159,6 +160,23 @@ def test_an_in_place_update_writes_into_its_shared_weights_and_rows_with_a_zero_
     assert W.get_value(borrow=True) is storage  # updated where it lies
     numpy.testing.assert_allclose(storage, start - 0.1 * numpy.outer(xs, ys), rtol=1e-12, atol=1e-15)
     numpy.testing.assert_array_equal(storage[xs == 0], start[xs == 0])
+
+
+def test_batch_one_finetuning_shared_among_threads_gives_the_same_numbers_twice(tiny_idx):
+    """Two threads each add half of a layer's rows into a vector: the halves are added in the same order every time,
+    so that a run, or a resumed one, gives the same numbers.  (OpenMP's own ``reduction`` did not: two runs parted
+    within a few steps.)"""
+    def finetune():
+        with pytensor.config.change_flags(floatX="float32"):
+            datasets = load_data(tiny_idx)
+            sda = SdA(numpy.random.RandomState(89677), n_ins=64, hidden_layers_sizes=[400, 400], n_outs=10)
+            step = sda.build_finetune_functions(datasets, 1, learning_rate=0.1, mode="c")[0]
+            return [float(step(i)) for i in range(60)], sda.params[0].get_value()
+
+    with threadpoolctl.threadpool_limits(2, user_api="openmp"):
+        (costs, weights), (again, weights_again) = finetune(), finetune()
+    assert costs == again
+    numpy.testing.assert_array_equal(weights, weights_again)
 
 
 def test_a_row_by_row_op_given_mismatched_shapes_or_types_says_so_in_one_line():

@@ -15,7 +15,8 @@ less traffic:
 
 Each op shares its rows among OpenMP's threads (``OMP_NUM_THREADS``, one per
 core by default), the same rows to the same thread in every pass, so that on
-two cores each keeps its half of ``W`` in its own L2 cache.  Over a dense row
+two cores each keeps its half of ``W`` in its own L2 cache; rows that add
+into one vector are added up in the same order at every call.  Over a dense row
 each loop runs as fast as OpenBLAS's kernel (gcc vectorises it);
 docs/benchmarks.md has what the steps gained.  Two ops, put in place of
 PyTensor's by :func:`register_blas2_rewrites` (the ``c`` mode):
@@ -66,11 +67,54 @@ def openmp_flags():
 PARALLEL_MIN_ELEMENTS = 1 << 16
 
 
-def _parallel_rows(*reduced):
-    """An OpenMP pragma sharing the next loop over rows among threads; ``reduced``: the vector the rows add into,
-    and its length."""
-    reduction = f" reduction(+:{reduced[0]}[0:{reduced[1]}])" if reduced else ""
-    return f"#pragma omp parallel for schedule(static){reduction} if(m * n >= {PARALLEL_MIN_ELEMENTS})"
+def _parallel_rows():
+    """An OpenMP pragma sharing the next loop over rows among threads."""
+    return f"#pragma omp parallel for schedule(static) if(m * n >= {PARALLEL_MIN_ELEMENTS})"
+
+
+def _parallel_rows_adding_into(vector, length, T, loop):
+    """C code sharing ``loop`` over rows among threads where each row adds into ``vector`` (``length`` entries).
+
+    Each thread but the first adds into a copy of its own, which it zeroes,
+    and the copies are added to ``vector`` in thread order: the same sums, in the same
+    order, at every call.  (OpenMP's ``reduction`` clause combines the
+    copies in whatever order the threads finish: two runs of the SdA with
+    two threads parted after a few steps.)
+    """
+    return f"""
+    {{
+        #ifdef _OPENMP
+        int threads = m * n >= {PARALLEL_MIN_ELEMENTS} ? omp_get_max_threads() : 1;
+        #else
+        int threads = 1;
+        #endif
+        {T}* copies = threads > 1 ? ({T}*) malloc((size_t) (threads - 1) * {length} * sizeof({T})) : NULL;
+        if (copies == NULL) threads = 1;
+        {T}* const whole = {vector};
+        int team = 1;  /* the threads that did run: OpenMP may start fewer than asked for */
+        #pragma omp parallel num_threads(threads) if(threads > 1)
+        {{
+            #ifdef _OPENMP
+            const int thread = omp_get_thread_num();
+            if (thread == 0) team = omp_get_num_threads();
+            #else
+            const int thread = 0;
+            #endif
+            {T}* __restrict__ {vector} = thread == 0 ? whole : copies + (thread - 1) * {length};
+            if (thread > 0)  /* zeroed by the thread that adds into it, in its own cache */
+                for (npy_intp j = 0; j < {length}; ++j) {vector}[j] = 0;
+            #pragma omp for schedule(static)
+            {loop}
+        }}
+        for (int thread = 1; thread < team; ++thread)
+            for (npy_intp j = 0; j < {length}; ++j) whole[j] += copies[(thread - 1) * {length} + j];
+        free(copies);
+    }}"""
+
+
+def _openmp_headers():
+    """``omp.h`` where the ops are compiled with OpenMP (for the thread count and number)."""
+    return ["omp.h"] if openmp_flags() == ["-fopenmp"] else []
 
 
 def _rows(W, T):
@@ -146,18 +190,20 @@ class RowGemv(COp):
     def c_compile_args(self, **kwargs):
         return openmp_flags()
 
+    def c_headers(self, **kwargs):
+        return _openmp_headers()
+
     def c_code(self, node, name, inputs, outputs, sub):
         (y, alpha, W, x, beta), (z,), fail = inputs, outputs, sub["fail"]
         T = f"dtype_{W}"
         if self.transposed:
-            loop = f"""
-            {_parallel_rows("out", "n")}
+            loop = _parallel_rows_adding_into("out", "n", T, f"""
             for (npy_intp i = 0; i < m; ++i) {{
                 if (xs[i] == 0) continue;
                 const {T} scale = a * xs[i];
                 const {T}* __restrict__ row = w + i * row_stride;
                 {_over_columns("for (npy_intp j = 0; j < n; ++j) out[j] += scale * row[j * cs];")}
-            }}"""
+            }}""")
         else:
             row_dot = '_Pragma("omp simd reduction(+:dot)") for (npy_intp j = 0; j < n; ++j) dot += row[j * cs] * xs[j];'
             loop = f"""
@@ -189,7 +235,7 @@ class RowGemv(COp):
         """
 
     def c_code_cache_version(self):
-        return (3,)
+        return (6,)
 
 
 class RankOneUpdate(COp):
@@ -239,6 +285,9 @@ class RankOneUpdate(COp):
     def c_compile_args(self, **kwargs):
         return openmp_flags()
 
+    def c_headers(self, **kwargs):
+        return _openmp_headers()
+
     def _row_loop(self, T):
         """The C loop over the rows of ``w`` for this op's ``product``."""
         if self.product is None:
@@ -254,15 +303,13 @@ class RankOneUpdate(COp):
         if self.product == "xW":
             update = (f"for (npy_intp j = 0; j < n; ++j) {{ const {T} v = row[j * cs]; "
                       f"p[j] += weight * v; row[j * cs] = v + scale * ys[j]; }}")
-            return f"""
-            for (npy_intp j = 0; j < n; ++j) p[j] = 0;
-            {_parallel_rows("p", "n")}
+            return "for (npy_intp j = 0; j < n; ++j) p[j] = 0;" + _parallel_rows_adding_into("p", "n", T, f"""
             for (npy_intp i = 0; i < m; ++i) {{
                 if (xs[i] == 0) continue;
                 const {T} scale = a * xs[i], weight = b * xs[i];
                 {T}* __restrict__ row = w + i * row_stride;
                 {_over_columns(update)}
-            }}"""
+            }}""")
         dot_and_update = f"""
             if (xs[i] == 0) {{
                 #pragma omp simd reduction(+:dot)
@@ -325,7 +372,7 @@ class RankOneUpdate(COp):
         """
 
     def c_code_cache_version(self):
-        return (1,)
+        return (4,)
 
 
 def _constant(variable):
