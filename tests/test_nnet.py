@@ -8,7 +8,7 @@ import scipy.signal
 from pytensor.gradient import verify_grad
 from pytensor.tensor.elemwise import CAReduce
 
-from dltutorial.core.compile import compile_function
+from dltutorial.core.compile import compile_function, pytensor_function
 from dltutorial.core.modes import available_modes, compile_mode
 from dltutorial.core.nnet import conv2d, pool_2d
 from dltutorial.core.patches import Patches, PatchesAdjoint
@@ -157,9 +157,7 @@ def test_max_pool_gradient_goes_to_every_tied_max(float64):
 def test_pooling_reduces_over_five_axes_at_most():
     """PyTensor's C reduction ran 7-8x slower over six axes (see nnet._window_reduce)."""
     x = pt.tensor4("x")
-    fn = compile_function([x], [pool_2d(x, (2, 2)), pool_2d(x, (2, 3), mode="sum")], mode="c")
-    while not hasattr(fn, "maker"):
-        fn = fn.fn
+    fn = pytensor_function(compile_function([x], [pool_2d(x, (2, 2)), pool_2d(x, (2, 3), mode="sum")], mode="c"))
     reductions = [node for node in fn.maker.fgraph.apply_nodes if isinstance(node.op, CAReduce)]
     assert len(reductions) == 2 and all(node.inputs[0].ndim <= 5 for node in reductions)
 

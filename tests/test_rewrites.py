@@ -14,7 +14,7 @@ from pytensor.tensor.math import Sum
 
 from dltutorial.core import modes
 from dltutorial.core.blas2 import RankOneUpdate, RowGemv
-from dltutorial.core.compile import compile_function
+from dltutorial.core.compile import compile_function, pytensor_function
 from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
 from dltutorial.convolutional_mlp import LeNet5
@@ -31,9 +31,7 @@ GEMM_OPS = (Dot22, Dot22Scalar, Gemm)
 
 def compiled_nodes(fn):
     """The apply nodes of a compiled (Tutorial)Function's graph."""
-    while not hasattr(fn, "maker"):
-        fn = fn.fn
-    return fn.maker.fgraph.apply_nodes
+    return pytensor_function(fn).maker.fgraph.apply_nodes
 
 
 def op_types(fn):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy
 
+from .compile import pytensor_function
 from .errors import TutorialError
 from .files import save_pickle
 
@@ -23,9 +24,7 @@ class CheckpointError(TutorialError, ValueError):
 def updated_shared_variables(functions):
     """The shared variables that the compiled ``functions`` update: a training loop's whole state."""
     variables = []
-    for fn in functions:
-        while not hasattr(fn, "maker"):  # TutorialFunction, CachedInputFunction: the compiled one inside
-            fn = fn.fn
+    for fn in map(pytensor_function, functions):
         variables += [i.variable for i in fn.maker.inputs if i.update is not None and i.variable not in variables]
     return variables
 

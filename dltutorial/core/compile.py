@@ -97,6 +97,13 @@ class JaxTutorialFunction(TutorialFunction):
         return result
 
 
+def pytensor_function(fn):
+    """The PyTensor ``Function`` inside ``fn``: a :class:`TutorialFunction`, or a wrapper of one with an ``fn``."""
+    while not hasattr(fn, "maker"):
+        fn = fn.fn
+    return fn
+
+
 def _raised_inside_jax(error):
     """Whether ``error`` came from JAX's tracing (not from our argument checks)."""
     frames = traceback.extract_tb(error.__traceback__)

@@ -49,7 +49,7 @@ from pytensor.tensor.type_other import NoneTypeT
 
 from .blas2 import register_blas2_rewrites
 from .rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
-from .sums import sum_of_squares, sum_over_adjacent_axes
+from .sums import permutation, sum_of_squares, sum_over_adjacent_axes
 
 
 @node_rewriter(None)
@@ -170,11 +170,8 @@ def elementwise_in_memory_order(fgraph, node):
 
 def _is_transpose(variable):
     """Whether ``variable`` is a reordering of all the axes of another tensor, not the identity."""
-    if variable.owner is None or not isinstance(variable.owner.op, DimShuffle):
-        return False
-    new_order = variable.owner.op.new_order
-    return "x" not in new_order and len(new_order) == variable.owner.inputs[0].ndim \
-        and list(new_order) != sorted(new_order)
+    found = permutation(variable)
+    return found is not None and list(found[1]) != sorted(found[1])
 
 
 def _transposed_in_order(variable, order):

@@ -20,6 +20,15 @@ from pytensor.tensor.math import Sum
 FLOAT_TYPES = ("float32", "float64")
 
 
+def permutation(variable):
+    """``(base, order)`` when ``variable`` is ``base.dimshuffle(order)`` reordering all of base's axes, else None."""
+    node = variable.owner
+    if node is None or not isinstance(node.op, DimShuffle):
+        return None
+    order = node.op.new_order
+    return None if "x" in order or len(order) != node.inputs[0].ndim else (node.inputs[0], order)
+
+
 class SumOfSquares(COp):
     """``sum(x ** 2)`` over every element, accumulated in float64, in one vectorised C loop.
 
@@ -187,10 +196,7 @@ def sum_over_adjacent_axes(fgraph, node):
     axes = tuple(range(x.ndim)) if node.op.axis is None else tuple(sorted(node.op.axis))
     if node.op.acc_dtype != "float64" or x.dtype not in FLOAT_TYPES or not axes:
         return None
-    order = tuple(range(x.ndim))
-    if x.owner is not None and isinstance(x.owner.op, DimShuffle) and "x" not in x.owner.op.new_order \
-            and len(x.owner.op.new_order) == x.owner.inputs[0].ndim:
-        order, x = x.owner.op.new_order, x.owner.inputs[0]
+    x, order = permutation(x) or (x, tuple(range(x.ndim)))
     summed = sorted(order[axis] for axis in axes)
     if summed != list(range(summed[0], summed[-1] + 1)):
         return None
