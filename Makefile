@@ -7,7 +7,7 @@ ARGS   ?=
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
-.PHONY: setup test docs notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
+.PHONY: setup test test-all docs notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
         train-ca train-hmc train-lstm train-lstm-chars train-rnnslu train-rnnrbm reproduce bench bench-theano clean
 
 setup: $(SETUP)
@@ -19,8 +19,16 @@ $(SETUP): pyproject.toml
 	$(PYTHON) -m pip install -q -e ".[test,jax]"
 	touch $@
 
+# make test: what a newcomer runs (the c mode, every unit test, every tutorial end to end on tiny data, the docs'
+# quotes, one tiny compile in numba and in jax).  make test-all: every case, the mode matrix, notebook pages,
+# kill-and-resume processes, bench and reproduce included (CI runs it).  The split is by pytest markers (pyproject).
+QUICK_CASES := not (backends or notebooks or processes or resume or bench or slow)
+
 test: $(SETUP)
-	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=10
+	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=10 -m "$(QUICK_CASES)"
+
+test-all: $(SETUP)
+	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=20
 
 # The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors.
 DOCS_SETUP := $(VENV)/.docs-installed

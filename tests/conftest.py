@@ -33,6 +33,17 @@ import pytest  # noqa: E402
 from dltutorial.core.tiny_data import make_images, write_idx_folder  # noqa: E402
 
 
+OTHER_BACKENDS = {"numba", "jax"}
+
+
+def pytest_collection_modifyitems(items):
+    """A case run in the numba or jax mode is part of the backend matrix (``make test-all``): marked ``backends``."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("mode") in OTHER_BACKENDS:
+            item.add_marker(pytest.mark.backends)
+
+
 @pytest.fixture(autouse=True)
 def in_tmp_path(tmp_path, monkeypatch):
     """Every test runs in its own empty folder: the run folders it makes (``runs/...``) land there."""

@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
 from bench import run as bench
+
+pytestmark = pytest.mark.bench  # make test-all
 
 
 def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):

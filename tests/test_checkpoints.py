@@ -110,7 +110,9 @@ def interrupted_then_resumed(run, folder, n_minibatches, monkeypatch):
     return run(output_folder=folder)
 
 
-@pytest.mark.parametrize("tutorial", list(CASES))
+# make test resumes one tutorial; make test-all every one
+@pytest.mark.parametrize("tutorial", [pytest.param(name, marks=() if name == "logistic_sgd" else pytest.mark.resume)
+                                      for name in CASES])
 def test_an_interrupted_run_resumes_and_ends_as_an_uninterrupted_one(tutorial, tiny_idx, tmp_path, monkeypatch,
                                                                     capsys):
     entry, n_minibatches = CASES[tutorial]
@@ -126,6 +128,7 @@ def test_an_interrupted_run_resumes_and_ends_as_an_uninterrupted_one(tutorial, t
     assert comparable(resumed) == comparable(reference)
 
 
+@pytest.mark.backends
 def test_a_run_under_jax_resumes_as_it_ran(tiny_idx, tmp_path, monkeypatch):
     """JAX keeps the shared variables on its device: the checkpoint must take them (and the MRG states) from there."""
     pytest.importorskip("jax")
@@ -153,6 +156,7 @@ def test_a_finished_run_is_not_trained_again(tiny_idx, tmp_path, capsys):
     assert comparable(again) == comparable(first)
 
 
+@pytest.mark.resume
 def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path, monkeypatch):
     """The LSTM's own loop (as the original's) catches Ctrl-C and reports; a rerun in its folder goes on."""
     def run(folder):

@@ -41,6 +41,7 @@ def test_every_tutorial_page_is_a_notebook_quoting_its_code():
     assert modules <= quoted, f"tutorials whose page quotes none of their code: {sorted(modules - quoted)}"
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("page", NOTEBOOKS, ids=[str(p.relative_to(DOCS)) for p in NOTEBOOKS])
 def test_page_runs_as_a_notebook(page, tmp_path):
     notebook = jupytext.read(page)
@@ -52,10 +53,21 @@ def test_page_runs_as_a_notebook(page, tmp_path):
         pytest.fail(f"{page.relative_to(DOCS)}: a cell failed:\n{error}", pytrace=False)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+QUOTING = [page for page in PAGES if INCLUDE.search(page.read_text())]
+
+
+def test_the_pages_that_teach_code_quote_it():
+    """Every tutorial page quotes live code; the other pages (data, modes, reproduction ...) may quote none."""
+    expected = set((DOCS / "tutorials").glob("*.md"))
+    assert not expected - set(QUOTING), f"pages that quote no code: {sorted(map(str, expected - set(QUOTING)))}"
+
+
+@pytest.mark.parametrize("page", QUOTING, ids=[str(p.relative_to(DOCS)) for p in QUOTING])
 def test_quoted_code_is_live_code(page):
     """Every ``literalinclude`` names a file of the project and markers that are in it, each once."""
-    for match in INCLUDE.finditer(page.read_text()):
+    matches = list(INCLUDE.finditer(page.read_text()))
+    assert matches
+    for match in matches:
         source = (page.parent / match.group(1)).resolve()
         assert source.is_file(), f"{page.name} quotes missing {match.group(1)}"
         text = source.read_text()

@@ -140,6 +140,7 @@ def test_predict_names_a_missing_truncated_or_foreign_model(content, problem, ti
         predict(dataset=str(tiny_idx), model=str(model))
 
 
+@pytest.mark.backends
 def test_a_model_saved_under_jax_predicts_in_c(tiny_idx, tmp_path):
     pytest.importorskip("jax")
     record = sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, mode="jax", floatX="float64",
@@ -167,6 +168,7 @@ def run_cli(*args, cwd):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.processes
 def test_a_killed_plain_run_resumes_with_identical_numbers(tmp_path):
     """SIGKILL (no chance to clean up) after a checkpoint, then --resume: the numbers of an uninterrupted run."""
     data = write_idx_folder(tmp_path / "idx", n_train=3000)

@@ -51,9 +51,14 @@ def test_a_move_to_lower_energy_is_always_accepted(float64):
 def test_the_sampler_finds_the_gaussians_moments_and_tracks_its_target_rate(float64, capsys):
     sampler, samples, mu, cov = sampler_on_nd_gaussian(HMC_sampler.new_from_shared_positions, burnin=300,
                                                        n_samples=600, dim=5)
-    assert abs(sampler.avg_acceptance_rate.get_value() - sampler.target_acceptance_rate) < .1
-    assert sampler.stepsize_min <= sampler.stepsize.get_value() <= sampler.stepsize_max
     assert samples.shape == (1800, 5)
+    # the step size was tuned so that 90 % of proposals are accepted: count the moves of each particle's chain
+    # (the samples are particle by particle, as the original's reshape lays them out)
+    moved = (numpy.diff(samples.reshape(3, 600, 5), axis=1) != 0).any(axis=2).mean()
+    assert abs(moved - sampler.target_acceptance_rate) < 0.05
+    assert abs(sampler.avg_acceptance_rate.get_value() - moved) < 0.1  # the running average follows the accepts
+    stepsize = sampler.stepsize.get_value()
+    assert stepsize > 5 * 1e-3 and sampler.stepsize_min < stepsize < sampler.stepsize_max  # grew from 1e-3, unclipped
     numpy.testing.assert_allclose(samples.mean(axis=0), mu, atol=0.2)
     numpy.testing.assert_allclose(numpy.cov(samples.T), cov, atol=0.25)
     out = capsys.readouterr().out

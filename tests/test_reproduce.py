@@ -2,9 +2,13 @@
 
 import json
 
+import pytest
+
 from bench import reproduce
 
 from dltutorial.core.tiny_data import write_idx_folder
+
+pytestmark = pytest.mark.bench  # make test-all
 
 
 def test_reproduce_runs_resumes_and_reports(tmp_path, capsys):

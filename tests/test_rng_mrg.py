@@ -10,6 +10,8 @@ from dltutorial.core.modes import available_modes
 from dltutorial.core.rng_mrg import (M1, NORM, STREAM_JUMP, MRG_RandomStreams, MRGUniform, jump, substream_states,
                                      uniform_reference)
 
+from .bounds import assert_within, gamma
+
 # Draws of L'Ecuyer et al.'s Java MRG31k3p (SSJ) from the seed [12345] * 6, as Theano's
 # test suite records them (theano/sandbox/samples_MRG31k3p_12_7_5.txt):
 # (stream, substream) -> its first draws
@@ -73,7 +75,8 @@ def test_streams_object_draws_theanos_sequence_in_every_mode(mode):
     _, wanted_u = uniform_reference(substream_states([42] * 6, 2), (4, 3), "float64")
     _, wanted_v = uniform_reference(substream_states(jump([42] * 6, STREAM_JUMP), 2), (2,), "float64")
     numpy.testing.assert_array_equal(got_u, wanted_u)
-    numpy.testing.assert_allclose(got_v, wanted_v * 2 - 1, rtol=1e-15)
+    # low + (high - low) u: the product by 2 is exact, the sum rounds once on each side
+    assert_within(got_v, wanted_v * 2 - 1, 2 * gamma(1, "float64") * (1 + 2 * wanted_v), "uniform(-1, 1)")
     again_u, _ = f()
     assert not numpy.allclose(again_u, got_u)  # the states advanced
     rng.seed()
