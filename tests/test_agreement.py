@@ -265,9 +265,10 @@ def figures(record, path=""):
     return {path: record} if is_number else {}
 
 
-# c, float64: logistic 0.0, mlp 0.225, DBN 0.74, SdA 0.87, lenet5 0.89 (chance is 0.9)
-ONE_EPOCH_TEST_ERROR_BELOW = {"logistic_sgd": 0.05, "logistic_cg": 0.05, "mlp": 0.4, "DBN": 0.85, "SdA": 0.9,
-                              "lenet5": 0.9}
+# c, float64: logistic 0.0, mlp 0.225, DBN 0.74, SdA 0.23, lenet5 0.52; a model that ignores its input, or has
+# not learnt yet, errs on 90 % of the ten balanced classes
+ONE_EPOCH_TEST_ERROR_BELOW = {"logistic_sgd": 0.05, "logistic_cg": 0.05, "mlp": 0.4, "DBN": 0.85, "SdA": 0.5,
+                              "lenet5": 0.75}
 
 
 @pytest.fixture(scope="module")
@@ -305,10 +306,10 @@ def entry_points(dataset, folder):
                                                          output_folder=str(folder / "logistic_cg"), **k),
         "mlp": lambda **k: test_mlp(n_epochs=1, dataset=dataset, batch_size=20, n_hidden=20,
                                     output_folder=str(folder / "mlp"), **k),
-        "lenet5": lambda **k: evaluate_lenet5(n_epochs=1, dataset=dataset, nkerns=[3, 4], batch_size=50,
+        "lenet5": lambda **k: evaluate_lenet5(n_epochs=1, dataset=dataset, nkerns=[3, 4], batch_size=10,
                                               output_folder=str(folder / "lenet5"), **k),
         "dA": lambda **k: test_dA(training_epochs=1, dataset=dataset, output_folder=str(folder / "dA"), **k),
-        "SdA": lambda **k: test_SdA(pretraining_epochs=1, training_epochs=1, dataset=dataset, batch_size=50,
+        "SdA": lambda **k: test_SdA(pretraining_epochs=1, training_epochs=1, dataset=dataset, batch_size=10,
                                     output_folder=str(folder / "SdA"), **k),
         "rbm": lambda **k: test_rbm(training_epochs=1, dataset=dataset, n_hidden=20, n_chains=3, n_samples=2,
                                     plot_every=10, output_folder=str(folder / "rbm"), **k),
@@ -363,7 +364,7 @@ def test_entry_points_run_unchanged_in_every_mode(tutorial, mode, tiny16, c_runs
         assert 0 <= result["test_frame_accuracy"] <= 100
     elif tutorial == "cA":
         assert len(result["reconstruction_costs"]) == 1 and 0 < result["reconstruction_costs"][0] < 1e4
-    else:  # one epoch: the linear models have learnt the generated classes; LeNet and the SdA barely started
+    else:  # one epoch: the linear models have learnt the generated classes, the deep ones are on their way
         assert 0 <= result["test_error"] < ONE_EPOCH_TEST_ERROR_BELOW[tutorial]
 
 

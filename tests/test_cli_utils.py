@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -30,9 +31,18 @@ def test_cli_runs_logistic_sgd_for_one_epoch(tiny_idx, tmp_path):
 def test_cli_predict_uses_the_newest_saved_model(tiny_idx, tmp_path):
     assert run_cli("logistic_sgd", "--n-epochs", "1", "--batch-size", "20", "--data", str(tiny_idx),
                    cwd=tmp_path).returncode == 0
+    [trained] = (tmp_path / "runs").iterdir()
+    other = tmp_path / "runs" / "logistic_sgd-19990101-000000"  # a second run whose model is unreadable
+    other.mkdir()
+    (other / "best_model.pkl").write_bytes(b"not a pickle")
+    model_time = (trained / "best_model.pkl").stat().st_mtime
+    os.utime(other / "best_model.pkl", (model_time - 60, model_time - 60))  # saved a minute before the trained one
     done = run_cli("predict", "--n", "5", "--data", str(tiny_idx), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Predicted values for the first 5 examples in test set:" in done.stdout
+    os.utime(other / "best_model.pkl", (model_time + 60, model_time + 60))  # now the newest
+    done = run_cli("predict", "--n", "5", "--data", str(tiny_idx), cwd=tmp_path)
+    assert done.returncode != 0 and str(Path("runs") / other.name / "best_model.pkl") in done.stderr
 
 
 def test_cli_missing_data_is_one_line(tmp_path):

@@ -50,14 +50,15 @@ def test_small_lenet_learns_tiny_images(tmp_path):
 
 def test_evaluate_lenet5_runs_and_writes_results(tmp_path, capsys):
     data = write_idx_folder(tmp_path / "idx", side=16)
-    record = evaluate_lenet5(learning_rate=0.1, n_epochs=2, dataset=str(data), nkerns=[3, 4], batch_size=50,
+    record = evaluate_lenet5(learning_rate=0.1, n_epochs=2, dataset=str(data), nkerns=[3, 4], batch_size=10,
                              output_folder=str(tmp_path / "run"))
     out = capsys.readouterr().out
     assert "training @ iter =  0\n" in out and "training @ iter =  10\n" not in out  # every 100 iterations
     assert "Best validation score of" in out and "with test performance" in out
-    assert record["training"]["epochs"] == 2 and 0 <= record["test_error"] < 0.9
+    # a net that ignores its input errs on 90 % of the ten balanced classes; this one has started to learn (0.52)
+    assert record["training"]["epochs"] == 2 and 0 <= record["test_error"] < 0.7
     saved = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert saved["test_error"] == pytest.approx(record["test_error"])
+    assert saved["test_error"] == record["test_error"]
     with open(tmp_path / "run" / "best_model.pkl", "rb") as f:
         params = pickle.load(f)
     assert [p.shape for p in params][-4:] == [(4, 3, 5, 5), (4,), (3, 1, 5, 5), (3,)]  # layers 1 and 0 come last

@@ -133,10 +133,18 @@ def test_same_seed_same_result(tiny_idx):
     assert first["folder"] != second["folder"]  # each run has its own folder
 
 
-def test_floatX_switch(tiny_idx):
-    from dltutorial.core.data import load_data
+def test_floatX_switch(tiny_idx, tmp_path):
+    """An entry function's floatX= reaches the data and the saved model, and leaves PyTensor's own setting alone."""
+    from dltutorial.logistic_sgd import LogisticRegression, sgd_optimization_mnist
 
+    before = pytensor.config.floatX
     for floatX in ("float32", "float64"):
         with pytensor.config.change_flags(floatX=floatX):
-            assert load_data(tiny_idx)[0][0].dtype == floatX
-            assert pytensor.config.floatX == floatX
+            assert load_data(tiny_idx)[0][0].dtype == floatX  # the loader follows PyTensor's setting
+        record = sgd_optimization_mnist(n_epochs=1, dataset=tiny_idx, batch_size=20,
+                                        output_folder=tmp_path / floatX, floatX=floatX)
+        with open(tmp_path / floatX / "best_model.pkl", "rb") as f:
+            model = pickle.load(f)
+        assert isinstance(model, LogisticRegression) and record["floatX"] == floatX
+        assert model.W.get_value().dtype == model.b.get_value().dtype == floatX
+        assert pytensor.config.floatX == before
