@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy
 import pytensor
 
-from .core.data import DATA_DIR, DataError
+from .core.data import DataError, data_dir
 
 IMDB_URL = "http://www.iro.umontreal.ca/~lisa/deep/data/imdb.pkl"
 
@@ -52,7 +52,7 @@ def find_imdb(path="imdb.pkl"):
     """
     candidates = [Path(path)]
     if not Path(path).is_absolute():
-        folders = [Path.cwd(), os.environ.get("DLTUTORIAL_IMDB"), DATA_DIR]
+        folders = [Path.cwd(), os.environ.get("DLTUTORIAL_IMDB"), data_dir()]
         candidates += [Path(folder) / Path(path).name for folder in folders if folder]
     for candidate in candidates:
         if candidate.is_file():

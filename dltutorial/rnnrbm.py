@@ -34,7 +34,7 @@ from pytensor.tensor.special import xlogy
 
 from .core.checkpoints import Checkpoint
 from .core.compile import compile_function
-from .core.data import DATA_DIR
+from .core.data import data_dir
 from .core.errors import ArgumentError
 from .core.midi import bach_chorales, midi_files, midiread, midiwrite
 from .core.modes import compile_mode
@@ -312,7 +312,7 @@ def find_music(dataset):
     """The folder of ``train`` (and ``test``) MIDI files: the one given, else Nottingham, else the Bach chorales."""
     if dataset is not None:
         return Path(dataset)
-    nottingham = DATA_DIR / "Nottingham"
+    nottingham = data_dir() / "Nottingham"
     return nottingham if (nottingham / "train").is_dir() else bach_chorales()
 
 

@@ -39,7 +39,7 @@ from seqeval.metrics import f1_score, precision_score, recall_score
 from .core.errors import ArgumentError
 from .core.checkpoints import Checkpoint
 from .core.compile import compile_function
-from .core.data import DATA_DIR, DataError
+from .core.data import DataError, data_dir
 from .core.files import atomic_write
 from .core.modes import compile_mode
 from .core.runs import Run
@@ -79,7 +79,7 @@ def atisfold(fold, folder=None):
     """
     if fold not in range(5):
         raise DataError(f"fold={fold!r}: ATIS has folds 0 to 4")
-    folder = Path(folder or os.environ.get("ATISDATA") or DATA_DIR)
+    folder = Path(folder or os.environ.get("ATISDATA") or data_dir())
     path = folder / f"atis.fold{fold}.pkl.gz"
     if not path.is_file():
         raise DataError(f"{path.name} not found in {folder.resolve()}: download atis.fold0.pkl.gz ... "

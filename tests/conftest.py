@@ -46,8 +46,15 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def in_tmp_path(tmp_path, monkeypatch):
-    """Every test runs in its own empty folder: the run folders it makes (``runs/...``) land there."""
+    """Every test runs in its own empty folder: the run folders it makes (``runs/...``) land there.
+
+    Nor does a test see the user's data: the data folder is an empty one of its own, and the variables that
+    point the loaders at other folders are unset (for the processes a test starts, too).
+    """
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLTUTORIAL_DATA_DIR", str(tmp_path / "data-folder"))
+    for variable in ("DLTUTORIAL_DATA", "DLTUTORIAL_IMDB", "ATISDATA"):
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture

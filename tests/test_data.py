@@ -1,4 +1,5 @@
 import gzip
+import os
 import subprocess
 from pathlib import Path
 
@@ -41,7 +42,6 @@ def test_load_data_gives_shared_variables_and_int32_labels(tiny_idx):
 def test_missing_file_names_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DLTUTORIAL_DATA", str(tmp_path / "nowhere"))
-    monkeypatch.setattr(data, "DATA_DIR", tmp_path / "data")
     with pytest.raises(DataError) as error:
         load_mnist("mnist.pkl.gz")
     message = str(error.value)
@@ -171,10 +171,22 @@ def test_the_checksum_table_matches_the_real_files():
         assert (hashlib.md5(packed).hexdigest() == md5_gz) == (stem != "train-images-idx3-ubyte")
 
 
-def test_data_files_land_in_the_checkouts_git_ignored_data_folder():
-    """``make data`` and the lookups use the data/ beside the package, whose downloads git ignores."""
-    assert (data.DATA_DIR / "README.md").is_file()
-    if (data.DATA_DIR.parent / ".git").exists():
-        ignored = subprocess.run(["git", "check-ignore", "-q", str(data.DATA_DIR / "train-images-idx3-ubyte.gz")],
-                                 cwd=data.DATA_DIR)
+def test_data_files_land_in_the_checkouts_git_ignored_data_folder(monkeypatch):
+    """From a checkout, ``make data`` and the lookups use the data/ beside the package, whose downloads git ignores;
+    ``$DLTUTORIAL_DATA_DIR`` names another."""
+    assert data.data_dir() == Path(os.environ["DLTUTORIAL_DATA_DIR"])  # this test's own (conftest.py)
+    monkeypatch.delenv("DLTUTORIAL_DATA_DIR")
+    folder = data.data_dir()
+    assert folder == data.CHECKOUT / "data" and (folder / "README.md").is_file()
+    if (data.CHECKOUT / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(folder / "train-images-idx3-ubyte.gz")],
+                                 cwd=folder)
         assert ignored.returncode == 0
+
+
+def test_installed_without_a_checkout_the_data_folder_is_the_users_cache(monkeypatch, tmp_path):
+    """A wheel's package has no project folder around it: nothing is written inside site-packages."""
+    monkeypatch.delenv("DLTUTORIAL_DATA_DIR")
+    monkeypatch.setattr(data, "CHECKOUT", tmp_path / "site-packages")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data.data_dir() == tmp_path / "cache" / "dltutorial"

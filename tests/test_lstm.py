@@ -116,6 +116,7 @@ def test_imdb_loader_reads_the_original_format(tmp_path, compress):
 
 
 def test_imdb_loader_names_where_it_looked(tmp_path, monkeypatch):
+    """Whatever the user's own data/ folder holds (imdb.pkl put there, as the error tells them to): conftest.py."""
     monkeypatch.setenv("DLTUTORIAL_IMDB", str(tmp_path / "elsewhere"))
     with pytest.raises(DataError, match=r"imdb.pkl not found \(looked in .*elsewhere.*\).*synthetic"):
         load_data("imdb.pkl")

@@ -10,7 +10,7 @@
   255/256 = 0.99609375).
 
 A name that is not a path is looked up in the current folder, then in
-``$DLTUTORIAL_DATA``, then in the project's ``data/`` folder; when
+``$DLTUTORIAL_DATA``, then in the data folder (:func:`data_dir`); when
 ``mnist.pkl.gz`` is asked for and a folder holds the IDX files instead,
 those are used.  ``python -m dltutorial.core.data fetch`` downloads the IDX files
 from the public mirrors, checking each file's md5.
@@ -37,7 +37,23 @@ import pytensor.tensor as pt
 from .errors import TutorialError
 from .files import atomic_write
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # the checkout's data/ (git-ignores the files)
+CHECKOUT = Path(__file__).resolve().parents[2]  # the project's folder, when dltutorial runs from a checkout
+
+
+def data_dir():
+    """The folder downloads land in and lookups search last.
+
+    ``$DLTUTORIAL_DATA_DIR`` when set; else, run from a checkout, its
+    ``data/`` folder (git ignores the files downloaded there); else, installed
+    from a wheel, ``~/.cache/dltutorial`` (``$XDG_CACHE_HOME/dltutorial``):
+    never a folder inside site-packages.
+    """
+    if os.environ.get("DLTUTORIAL_DATA_DIR"):
+        return Path(os.environ["DLTUTORIAL_DATA_DIR"])
+    if (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "data").is_dir():
+        return CHECKOUT / "data"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dltutorial"
+
 
 # file stem -> (md5 of the published .gz, md5 of the uncompressed file)
 MNIST_MD5 = {
@@ -111,7 +127,7 @@ def find_dataset(dataset):
     folders = [Path.cwd()]
     if os.environ.get("DLTUTORIAL_DATA"):
         folders.append(Path(os.environ["DLTUTORIAL_DATA"]))
-    folders.append(DATA_DIR)
+    folders.append(data_dir())
     for folder in folders:
         candidate = folder / dataset
         if candidate.exists():
@@ -221,15 +237,15 @@ def _md5_ok(path, expected):
         return False
 
 
-def fetch(dest=DATA_DIR, mirrors=MIRRORS, checksums=MNIST_MD5, timeout=60):
-    """Download the MNIST IDX files into ``dest``, verifying each file's md5.
+def fetch(dest=None, mirrors=MIRRORS, checksums=MNIST_MD5, timeout=60):
+    """Download the MNIST IDX files into ``dest`` (default: :func:`data_dir`), verifying each file's md5.
 
     Files already there with a good checksum are kept; a corrupt or wrong one
     is downloaded again (it stays until a good copy replaces it).  Each download is
     written to a temporary file and only moved into place once its checksum
     is right, so a failed or interrupted download leaves nothing behind.
     """
-    dest = Path(dest)
+    dest = Path(dest) if dest else data_dir()
     for stem, expected in checksums.items():
         target = dest / (stem + ".gz")
         if target.exists():
@@ -263,7 +279,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m dltutorial.core.data", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     get = sub.add_parser("fetch", help="download the MNIST IDX files, verifying their md5")
-    get.add_argument("--dest", default=str(DATA_DIR), help="folder to write into (default: %(default)s)")
+    get.add_argument("--dest", default=str(data_dir()), help="folder to write into (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         fetch(args.dest)

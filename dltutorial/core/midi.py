@@ -21,10 +21,9 @@ from pathlib import Path
 
 import numpy
 
-from .data import DATA_DIR, DataError
+from .data import DataError, data_dir
 from .files import atomic_write
 
-CHORALES_DIR = DATA_DIR / "bach_chorales"
 CHORALE_TEMPO = 200  # crotchets per minute: 0.3 s per crotchet
 HELD_OUT = 0.2  # the share of the chorales kept for the test split
 
@@ -84,14 +83,16 @@ def midi_files(folder):
     return files
 
 
-def bach_chorales(folder=CHORALES_DIR, limit=None):
+def bach_chorales(folder=None, limit=None):
     """Write music21's Bach chorales as MIDI files into ``folder/train`` and ``folder/test`` (once); return ``folder``.
+
+    ``folder`` defaults to ``bach_chorales/`` in the data folder (:func:`dltutorial.core.data.data_dir`).
 
     The four-part chorales are split at random (seed 0), a fifth held out
     for the test split.  ``limit`` keeps only the first chorales of the corpus (tests).
     A folder that already holds both splits is used as it is.
     """
-    folder = Path(folder)
+    folder = Path(folder) if folder else data_dir() / "bach_chorales"
     if all(any((folder / split).glob("*.mid")) for split in ("train", "test")):
         return folder
     try:
