@@ -143,12 +143,17 @@ def main(argv=None):
 
 
 @contextlib.contextmanager
-def one_line_errors(debug=False, resume="run it again with --resume RUN_FOLDER"):
-    """End with status 1 and one line for an error or Ctrl-C (with ``debug``, an error's traceback instead)."""
+def one_line_errors(debug=False, resume=None):
+    """End with status 1 and one line for an error or Ctrl-C (with ``debug``, an error's traceback instead).
+
+    After Ctrl-C the line says how to go on: ``resume``, else the ``--resume`` of the run's own folder.
+    """
     try:
         yield
-    except KeyboardInterrupt:
-        sys.exit(f"interrupted: {resume} to go on after the last finished epoch")
+    except KeyboardInterrupt as interrupt:
+        folder = getattr(interrupt, "run_folder", None)
+        how = resume or (f"run it again with --resume {folder}" if folder else "run it again")
+        sys.exit(f"interrupted: {how} to go on after the last finished epoch")
     except Exception as error:
         if debug:
             raise

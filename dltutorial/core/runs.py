@@ -112,6 +112,9 @@ class Run:
         except (OSError, ValueError) as error:
             raise SettingsMismatch(f"{folder}/results.json is unreadable ({error}): "
                                    "give another output folder, or delete this one to start over") from None
+        if not isinstance(earlier, dict) or not isinstance(earlier.get("parameters", {}), dict):
+            raise SettingsMismatch(f"{folder}/results.json is not a run's record: give another output folder, "
+                                   "or delete this one to start over")
         settings, wanted = _settings(earlier), _settings(self.record)
         differ = [f"{k} {settings.get(k)!r} (asked: {wanted.get(k)!r})" for k in sorted(set(settings) | set(wanted))
                   if settings.get(k) != wanted.get(k)]
@@ -133,8 +136,11 @@ class Run:
     def __exit__(self, kind, error, traceback):
         if kind is None:
             self.record["status"] = "done"
+        elif issubclass(kind, KeyboardInterrupt):
+            self.record["status"] = "interrupted"
+            error.run_folder = self.folder  # for the command line's line: which folder to resume
         else:
-            self.record["status"] = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
+            self.record["status"] = "failed"
         self.record["seconds"] = self.earlier_seconds + timeit.default_timer() - self._started
         self._float_type.__exit__(kind, error, traceback)
         if kind is not None and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
