@@ -94,6 +94,54 @@ def test_pickle_with_wrong_shapes(tmp_path):
         load_mnist(path)
 
 
+def write_pickle(path, obj):
+    import pickle
+
+    with gzip.open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=2)
+    return path
+
+
+def good_split(n=5):
+    return numpy.full((n, 4), 0.5, numpy.float32), numpy.arange(n) % 10
+
+
+@pytest.mark.parametrize("splits, problem", [
+    ({"train": 1}, r"holds a dict, not the three \(x, y\) pairs"),
+    ((good_split(), good_split(), [1, 2, 3]), r"the test set is a list, not an \(x, y\) pair"),
+    ((good_split(), (good_split()[0][:0], numpy.zeros(0, int)), good_split()), "the valid set is empty"),
+    ((good_split(), good_split(), (numpy.array([["a"] * 4] * 5), numpy.zeros(5, int))),
+     "test set holds <U1 images and int64 labels, expected numbers"),
+    ((good_split(), (numpy.full((5, 4), numpy.nan, numpy.float32), numpy.zeros(5, int)), good_split()),
+     "valid set has 20 NaN or infinite pixels"),
+    ((good_split(), good_split(), (numpy.full((5, 4), numpy.inf), numpy.zeros(5, int))),
+     "test set has 20 NaN or infinite pixels"),
+])
+def test_a_pickle_of_another_structure_or_content_is_named(tmp_path, splits, problem):
+    path = write_pickle(tmp_path / "mine.pkl.gz", splits)
+    with pytest.raises(DataError, match=f"^{path}: {problem}"):
+        load_mnist(path)
+
+
+def test_a_pickle_naming_a_class_that_cannot_be_imported_is_named(tmp_path):
+    path = tmp_path / "mine.pkl.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"csomebody_elses_package\nTheirModel\n(tR.")  # a pickle of somebody_elses_package.TheirModel()
+    with pytest.raises(DataError, match=rf"^{path}: not the tutorial's mnist.pkl.gz \(it needs .*somebody_elses"):
+        load_mnist(path)
+
+
+def test_idx_labels_stored_as_floats_are_refused_not_truncated(tiny_idx):
+    labels = tiny_idx / "train-labels-idx1-ubyte.gz"
+    values = read_idx(labels).astype(">f4") + 0.5  # 3.5 would have become the digit 3
+    header = bytes([0, 0, 0x0D, 1]) + len(values).to_bytes(4, "big")
+    with gzip.open(labels, "wb") as f:
+        f.write(header + values.tobytes())
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: holds float32 values, expected MNIST's "
+                                        "unsigned bytes"):
+        load_mnist(tiny_idx)
+
+
 def _mirror(tmp_path, tiny_idx):
     """A local 'mirror' (file:// URL) serving the tiny files, and their md5 table."""
     import hashlib

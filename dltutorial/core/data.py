@@ -139,16 +139,26 @@ def find_dataset(dataset):
 
 
 def _check_split(source, splits):
-    """Raise DataError unless ``splits`` is three (x, y) pairs of matching rows."""
+    """Raise DataError unless ``splits`` is three (x, y) pairs of matching rows: finite pixels, digit labels."""
     if not (isinstance(splits, (tuple, list)) and len(splits) == 3):
-        raise DataError(f"{source}: expected three (x, y) pairs (train, valid, test)")
+        raise DataError(f"{source}: holds a {type(splits).__name__}, not the three (x, y) pairs (train, valid, test) "
+                        "of mnist.pkl.gz")
     for name, pair in zip(("train", "valid", "test"), splits):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise DataError(f"{source}: the {name} set is a {type(pair).__name__}, not an (x, y) pair")
         x, y = (numpy.asarray(a) for a in pair)
+        if not (numpy.issubdtype(x.dtype, numpy.number) and numpy.issubdtype(y.dtype, numpy.number)):
+            raise DataError(f"{source}: {name} set holds {x.dtype} images and {y.dtype} labels, expected numbers")
         if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
             raise DataError(
                 f"{source}: {name} set has shapes x{x.shape} y{y.shape}; "
                 "expected x (n, n_pixels) and y (n,)"
             )
+        if not len(y):
+            raise DataError(f"{source}: the {name} set is empty")
+        if not numpy.isfinite(x).all():
+            raise DataError(f"{source}: {name} set has {(~numpy.isfinite(x)).sum()} NaN or infinite pixels; "
+                            f"{REPAIR}")
         if not numpy.issubdtype(y.dtype, numpy.integer):
             raise DataError(f"{source}: {name} labels are {y.dtype}, expected integers")
         if len(y) and (y.min() < 0 or y.max() > 9):
@@ -164,6 +174,8 @@ def _load_pickle(path):
             splits = pickle.load(f, encoding="latin1")  # the original is a Python 2 pickle
     except (EOFError, OSError, zlib.error, pickle.UnpicklingError, ValueError) as error:
         raise DataError(f"{path}: corrupt or truncated pickle ({error}); {REPAIR}") from None
+    except (ImportError, AttributeError, TypeError) as error:  # it names a class this Python does not have
+        raise DataError(f"{path}: not the tutorial's mnist.pkl.gz (it needs {error}); {REPAIR}") from None
     return splits
 
 
@@ -176,6 +188,9 @@ def _load_idx_folder(folder):
         wanted = 3 if "images" in stem else 1
         if array.ndim != wanted:
             raise DataError(f"{_idx_file(folder, stem)}: {array.ndim}-D array, expected {wanted}-D")
+        if array.dtype != numpy.uint8:  # MNIST's pixels and labels are unsigned bytes; floats would be truncated
+            raise DataError(f"{_idx_file(folder, stem)}: holds {array.dtype.name} values, expected MNIST's unsigned "
+                            f"bytes; {REPAIR}")
     train_x, test_x = (images[s + "-images-idx3-ubyte"] for s in ("train", "t10k"))
     train_y, test_y = (images[s + "-labels-idx1-ubyte"] for s in ("train", "t10k"))
     for x, y, name in ((train_x, train_y, "train"), (test_x, test_y, "t10k")):
