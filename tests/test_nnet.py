@@ -192,3 +192,16 @@ def test_conv2d_rejects_bad_shapes():
         conv2d(x, w, filter_shape=(2, 3, 3, 3), border_mode="half")
     with pytest.raises(ValueError, match="4-D"):
         conv2d(pt.matrix("x"), w, filter_shape=(2, 3, 3, 3))
+
+
+def test_conv2d_called_again_with_other_shapes_reuses_nothing_of_the_last_call(float64):
+    """The patch ops write into last call's array when its shape fits: a call with another shape gets a new one."""
+    x, w = pt.tensor4("x"), pt.tensor4("w")
+    convolve = compile_function([x, w], conv2d(x, w, filter_shape=(None, None, 3, 2)), mode="c")
+    rng = numpy.random.RandomState(4)
+    for images_shape, filters_shape in [((2, 3, 6, 7), (4, 3, 3, 2)), ((3, 3, 8, 5), (2, 3, 3, 2)),
+                                        ((1, 1, 4, 4), (1, 1, 3, 2)), ((2, 3, 6, 7), (4, 3, 3, 2))]:
+        images, filters = rng.randn(*images_shape), rng.randn(*filters_shape)
+        assert_within(convolve(images, filters), reference_conv2d(images, filters),
+                      2 * gamma(numpy.prod(filters_shape[1:]), "float64")
+                      * reference_conv2d(abs(images), abs(filters)), f"convolution of {images_shape}")
