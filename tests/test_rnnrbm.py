@@ -3,7 +3,6 @@
 import json
 
 import numpy
-import pytensor
 import pytensor.tensor as pt
 import pytest
 from pytensor.graph import graph_replace
