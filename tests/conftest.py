@@ -1,8 +1,10 @@
 """Fixtures: every test in its own folder, tiny data sets (IDX files and the original pickle), float64.
 
 Before anything imports Numba, JAX or PyTensor: the tests check numbers, not
-speed, so they compile quickly (gcc ``-O1`` instead of PyTensor's ``-O3``;
-Numba's LLVM optimisation level 1) into compile directories of their own, so
+speed, so they compile quickly (gcc ``-O0`` instead of PyTensor's ``-O3``: cold,
+test_rewrites' batch-1 test and test_logistic_mlp.py took 81 s against 96 s with
+``-O1`` on an AMD EPYC, 2 cores; Numba's LLVM optimisation level 1; the flags users
+run with are tests/test_production_flags.py's) into compile directories of their own, so
 that training runs never pick up the less optimised kernels. These live inside
 the virtual environment that runs the tests (``.venv/pytensor-tests``): a
 rebuilt ``.venv`` starts cold, an existing one warm. JAX keeps its compiled
@@ -20,7 +22,7 @@ os.environ.setdefault("NUMBA_OPT", "1")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(TESTS_COMPILEDIR / "jax"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ["PYTENSOR_FLAGS"] = ",".join(
-    flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", "gcc__cxxflags=-O1", os.environ.get("PYTENSOR_FLAGS"))
+    flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", "gcc__cxxflags=-O0", os.environ.get("PYTENSOR_FLAGS"))
     if flag)
 
 import gzip  # noqa: E402 (after the settings above)
