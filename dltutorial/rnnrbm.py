@@ -230,8 +230,7 @@ class RnnRbm:
 
     def read(self, files):
         """The piano-rolls of the MIDI ``files``, in floatX; a file without notes (no frames) is left out."""
-        rolls = (midiread(f, self.r, self.dt).piano_roll.astype(pytensor.config.floatX) for f in files)
-        return [roll for roll in rolls if len(roll)]
+        return piano_rolls(files, self.r, self.dt)
 
     # start-snippet-5
     def train(self, files, batch_size=100, num_epochs=200, *, on_epoch_end=None, first_epoch=0, order=None):
@@ -308,6 +307,13 @@ class RnnRbm:
     # end-snippet-6
 
 
+def piano_rolls(files, r=(21, 109), dt=0.3):
+    """The piano-rolls of the MIDI ``files`` (pitches ``r``, a frame every ``dt`` seconds) in floatX, those without
+    notes left out."""
+    rolls = (midiread(f, r, dt).piano_roll.astype(pytensor.config.floatX) for f in files)
+    return [roll for roll in rolls if len(roll)]
+
+
 def find_music(dataset):
     """The folder of ``train`` (and ``test``) MIDI files: the one given, else Nottingham, else the Bach chorales."""
     if dataset is not None:
@@ -332,6 +338,8 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         folder = find_music(dataset)
         train_files = midi_files(folder / "train")
         test_files = midi_files(folder / "test") if (folder / "test").is_dir() else []
+        if not piano_rolls(train_files, dt=dt):  # found before compiling, not after
+            raise ArgumentError("Training set is empty! (did you download the data files?)")
         model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, mode=run.mode)
         checkpoint = Checkpoint(run.checkpoint("training"), [model.train_function])
         saved = checkpoint.restore()
