@@ -34,6 +34,11 @@ import pytest  # noqa: E402
 
 from dltutorial.core.tiny_data import make_images, write_idx_folder  # noqa: E402
 
+from .precompiled_headers import precompiled_header  # noqa: E402
+
+if precompiled_header() is not None:
+    pytensor.config.gcc__cxxflags += f" -include {precompiled_header()}"
+
 
 OTHER_BACKENDS = {"numba", "jax"}
 
