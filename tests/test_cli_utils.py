@@ -8,6 +8,7 @@ import numpy
 import pytest
 
 from dltutorial.__main__ import TUTORIALS, build_parser
+from dltutorial.__main__ import main as command_line  # noqa: I001 (the entry point under its role's name)
 from dltutorial.utils import tile_raster_images
 
 
@@ -28,21 +29,23 @@ def test_cli_runs_logistic_sgd_for_one_epoch(tiny_idx, tmp_path):
     assert json.loads((run_folder / "results.json").read_text())["status"] == "done"
 
 
-def test_cli_predict_uses_the_newest_saved_model(tiny_idx, tmp_path):
-    assert run_cli("logistic_sgd", "--n-epochs", "1", "--batch-size", "20", "--data", str(tiny_idx),
-                   cwd=tmp_path).returncode == 0
+def test_cli_predict_uses_the_newest_saved_model(tiny_idx, tmp_path, capsys):
+    """In this process (the command line's own process is the test above): train, then predict from the newest model."""
+    command_line(["logistic_sgd", "--n-epochs", "1", "--batch-size", "20", "--data", str(tiny_idx)])
     [trained] = (tmp_path / "runs").iterdir()
     other = tmp_path / "runs" / "logistic_sgd-19990101-000000"  # a second run whose model is unreadable
     other.mkdir()
     (other / "best_model.pkl").write_bytes(b"not a pickle")
     model_time = (trained / "best_model.pkl").stat().st_mtime
     os.utime(other / "best_model.pkl", (model_time - 60, model_time - 60))  # saved a minute before the trained one
-    done = run_cli("predict", "--n", "5", "--data", str(tiny_idx), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "Predicted values for the first 5 examples in test set:" in done.stdout
+    capsys.readouterr()
+    command_line(["predict", "--n", "5", "--data", str(tiny_idx)])
+    assert "Predicted values for the first 5 examples in test set:" in capsys.readouterr().out
     os.utime(other / "best_model.pkl", (model_time + 60, model_time + 60))  # now the newest
-    done = run_cli("predict", "--n", "5", "--data", str(tiny_idx), cwd=tmp_path)
-    assert done.returncode != 0 and str(Path("runs") / other.name / "best_model.pkl") in done.stderr
+    with pytest.raises(SystemExit) as failed:
+        command_line(["predict", "--n", "5", "--data", str(tiny_idx)])
+    assert str(failed.value.code).startswith("error: ") and str(Path("runs") / other.name / "best_model.pkl") in \
+        str(failed.value.code)
 
 
 def test_cli_missing_data_is_one_line(tmp_path):

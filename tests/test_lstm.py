@@ -74,6 +74,7 @@ def test_character_model_learns_ihello(tmp_path, capsys):
     assert json.loads((tmp_path / "results.json").read_text())["final_prediction"] == "ihello"
 
 
+@pytest.mark.training
 def test_sentiment_lstm_learns_the_generated_task(tmp_path):
     record = train_lstm(dim_proj=16, max_epochs=12, validFreq=125, dispFreq=1000, saveFreq=250, n_words=100,
                         maxlen=30, dataset="synthetic", output_folder=tmp_path / "run")

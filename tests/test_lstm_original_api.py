@@ -3,6 +3,7 @@
 import json
 
 import numpy
+import pytensor
 import pytensor.tensor as pt
 import pytest
 
@@ -38,11 +39,31 @@ def numpy_pred_prob(params, x, mask):
     return scores / scores.sum(axis=1, keepdims=True)
 
 
+@pytest.fixture(scope="module")
+def built_model():
+    """The model built and its two prediction functions compiled once for this file (a scan takes seconds)."""
+    with pytensor.config.change_flags(floatX="float64"):
+        params = lstm.init_params(OPTIONS, rng=numpy.random.RandomState(0))
+        tparams = lstm.init_tparams(params)
+        return params, tparams, lstm.build_model(tparams, OPTIONS, mode="c")
+
+
 @pytest.fixture
-def model(float64):
-    params = lstm.init_params(OPTIONS, rng=numpy.random.RandomState(0))
-    tparams = lstm.init_tparams(params)
-    return params, tparams, lstm.build_model(tparams, OPTIONS, mode="c")
+def model(built_model, float64):
+    """The shared model as built: its initial parameters back, dropout off."""
+    params, tparams, built = built_model
+    lstm.zipp(params, tparams)
+    built[0].set_value(0.0)
+    return built_model
+
+
+@pytest.fixture(scope="module")
+def gradients(built_model):
+    """The cost's gradients and the function computing them, compiled once for the three rules."""
+    _, tparams, (_, x, mask, y, _, _, cost) = built_model
+    with pytensor.config.change_flags(floatX="float64"):
+        grads = pt.grad(cost, wrt=list(tparams.values()))
+        return grads, compile_function([x, mask, y], grads, mode="c")
 
 
 def test_init_params_names_shapes_and_orthogonal_blocks(float64):
@@ -115,10 +136,9 @@ def original_step(rule, g, state, p):
 
 
 @pytest.mark.parametrize("rule", ["sgd", "adadelta", "rmsprop"])
-def test_the_originals_optimisers_compile_two_functions_with_its_update_rules(model, rule):
+def test_the_originals_optimisers_compile_two_functions_with_its_update_rules(model, gradients, rule):
     _, tparams, (use_noise, x, mask, y, f_pred_prob, f_pred, cost) = model
-    grads = pt.grad(cost, wrt=list(tparams.values()))
-    f_grad = compile_function([x, mask, y], grads, mode="c")
+    grads, f_grad = gradients
     lr = pt.scalar(name="lr")
     f_grad_shared, f_update = getattr(lstm, rule)(lr, tparams, grads, x, mask, y, cost, mode="c")
     bx, bmask, by = prepare_data(*REVIEWS)
@@ -138,7 +158,7 @@ def test_the_originals_optimisers_compile_two_functions_with_its_update_rules(mo
             assert_within(got, expected[k], rtol * (abs(expected[k]) + abs(expected[k]).max()), k)
 
 
-@pytest.mark.parametrize("optimizer", ["rmsprop", lstm.sgd])
+@pytest.mark.parametrize("optimizer", [pytest.param("rmsprop", marks=pytest.mark.training), lstm.sgd])  # a name: the CLI test
 def test_train_lstm_takes_the_originals_optimisers_and_prints_its_lines(optimizer, tmp_path, capsys):
     record = lstm.train_lstm(dim_proj=8, max_epochs=1, n_words=40, maxlen=12, dataset="synthetic", validFreq=20,
                              saveFreq=20, dispFreq=20, lrate=0.1, optimizer=optimizer, output_folder=tmp_path / "run")

@@ -158,6 +158,7 @@ def run(tmp_path, folder="run", **settings):
     return rnnrbm.test_rnnrbm(**{**arguments, **settings})
 
 
+@pytest.mark.training
 def test_the_entry_point_learns_the_progression_and_writes_its_samples(tmp_path, capsys):
     record = run(tmp_path)
     out = capsys.readouterr().out

@@ -86,14 +86,15 @@ def test_finetuning_lowers_the_error(tiny_idx):
     assert after < 0.1 < before
 
 
-def test_test_SdA_end_to_end_writes_results_and_repeats_them(tiny_idx, tmp_path, capsys):
+def run_test_SdA(dataset, folder):
+    return sda_module.test_SdA(pretraining_epochs=1, training_epochs=2, dataset=dataset, batch_size=10,
+                               output_folder=folder)
+
+
+def test_test_SdA_end_to_end_writes_results(tiny_idx, tmp_path, capsys):
     import json
 
-    def run(folder):
-        return sda_module.test_SdA(pretraining_epochs=1, training_epochs=2, dataset=tiny_idx, batch_size=10,
-                                   output_folder=tmp_path / folder)
-
-    record = run("run")
+    record = run_test_SdA(tiny_idx, tmp_path / "run")
     out = capsys.readouterr().out
     assert "Pre-training layer 2, epoch 0, cost" in out
     assert "Optimization complete with best validation score of" in out and "on iteration" in out
@@ -101,7 +102,11 @@ def test_test_SdA_end_to_end_writes_results_and_repeats_them(tiny_idx, tmp_path,
     assert saved["test_error"] == record["test_error"] and len(saved["pretraining_costs"]) == 3
     assert Image.open(tmp_path / "run" / "filters_layer0.png").size == (10 * 9 - 1, 10 * 9 - 1)
     assert (tmp_path / "run" / "finetuning_curves.png").stat().st_size > 1000
-    again = run("again")  # the same seeds: the same numbers
+
+
+@pytest.mark.training
+def test_test_SdA_repeats_its_numbers_from_its_seeds(tiny_idx, tmp_path):
+    record, again = (run_test_SdA(tiny_idx, tmp_path / folder) for folder in ("run", "again"))
     assert again["pretraining_costs"] == record["pretraining_costs"]
     assert again["finetuning"]["epoch_costs"] == record["finetuning"]["epoch_costs"]
 
