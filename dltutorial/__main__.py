@@ -13,8 +13,9 @@ import inspect
 import sys
 
 from .core.configure import use_one_blas_thread_by_default
-from .core.errors import TutorialError
+from .core.errors import ArgumentError, TutorialError
 from .core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
+from .core.runs import run_to_resume
 from .convolutional_mlp import evaluate_lenet5
 from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
                                     sparse_autoencoder, stacked_autoencoder, unsupervised_pretraining,
@@ -118,9 +119,8 @@ def build_parser():
             p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
                            help="float type (default: %(default)s)")
         if "output_folder" in params:
-            p.add_argument("--resume", dest="output_folder", metavar="RUN_FOLDER",
-                           help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch "
-                                "(the same as --output-folder RUN_FOLDER)")
+            p.add_argument("--resume", dest="resume", metavar="RUN_FOLDER",
+                           help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch")
         p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
@@ -138,7 +138,12 @@ def main(argv=None):
     param = {k.removeprefix("param."): args.pop(k) for k in list(args) if k.startswith("param.")}
     if param:
         args["param"] = param
+    resume = args.pop("resume", None)
     with one_line_errors(debug):
+        if resume is not None:
+            if "output_folder" in args:
+                raise ArgumentError("--resume and --output-folder both name the run's folder: give one of them")
+            args["output_folder"] = run_to_resume(resume)
         func(**args)
 
 

@@ -126,7 +126,7 @@ def test_atis_folds_are_read_from_the_users_folder_or_named_when_missing(tmp_pat
 
 def test_the_command_line_fills_the_param_dict(tmp_path):
     command_line(["rnnslu", "--data", "synthetic", "--nepochs", "1", "--nhidden", "8", "--emb-dimension", "4",
-                  "--win", "5", "--no-decay", "--resume", str(tmp_path / "cli")])
+                  "--win", "5", "--no-decay", "--output-folder", str(tmp_path / "cli")])
     parameters = json.loads((tmp_path / "cli" / "results.json").read_text())["parameters"]
     assert parameters["win"] == 5 and parameters["nhidden"] == 8 and parameters["decay"] is False
     assert parameters["lr"] == rnnslu.DEFAULT_PARAM["lr"] and parameters["data"] == "synthetic"

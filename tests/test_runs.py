@@ -60,3 +60,20 @@ def test_ctrl_c_on_the_command_line_is_one_line_naming_the_folder_to_resume(tiny
     assert end.value.code == (f"interrupted: run it again with --resume {tmp_path / 'run'} to go on after the last "
                               "finished epoch")
     assert json.loads((tmp_path / "run" / "results.json").read_text())["status"] == "interrupted"
+
+
+def test_resume_of_a_folder_without_a_run_is_refused_naming_the_runs_there(tiny_idx, tmp_path):
+    """A typo in --resume starts nothing: the line names the runs that are there, and nothing is written."""
+    earlier = tmp_path / "runs" / "logistic_sgd-20261201-120000"
+    earlier.mkdir(parents=True)
+    (earlier / "results.json").write_text(json.dumps({"tutorial": "logistic_sgd", "status": "interrupted"}))
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as end:
+        main(["logistic_sgd", "--data", str(tiny_idx), "--resume", "runs/logistic_sgd-20261201-12000"])
+    assert end.value.code == ("error: no run to resume in runs/logistic_sgd-20261201-12000 (the runs in runs/ are "
+                              "runs/logistic_sgd-20261201-120000): give one of them, or --output-folder "
+                              "runs/logistic_sgd-20261201-12000 to start a new run there")
+    with pytest.raises(SystemExit) as end:
+        main(["logistic_sgd", "--data", str(tiny_idx), "--resume", str(earlier), "--output-folder", "elsewhere"])
+    assert end.value.code == "error: --resume and --output-folder both name the run's folder: give one of them"
+    assert sorted(tmp_path.rglob("*")) == before

@@ -76,6 +76,21 @@ def newest_run_file(tutorial, name, base="runs"):
     return found[-1]
 
 
+class NoRunToResume(TutorialError, FileNotFoundError):
+    """``--resume`` named a folder that holds no run (a typo, or a run that was deleted)."""
+
+
+def run_to_resume(folder, base="runs"):
+    """``folder`` if a run's ``results.json`` is in it; else a one-line error naming the runs ``base`` holds."""
+    folder = Path(folder)
+    if (folder / "results.json").is_file():
+        return folder
+    found = sorted(str(path.parent) for path in Path(base).glob("*/results.json"))
+    runs = f"the runs in {base}/ are {', '.join(found)}" if found else f"there are no runs in {base}/"
+    raise NoRunToResume(f"no run to resume in {folder} ({runs}): give one of them, or --output-folder {folder} "
+                        "to start a new run there")
+
+
 def _settings(record):
     """A record's parameters, tutorial, mode and float type, in one dict."""
     return {**record.get("parameters", {}), **{key: record.get(key) for key in RESUME_KEYS}}
