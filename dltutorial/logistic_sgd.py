@@ -20,8 +20,9 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from .core.arguments import check_arguments
 from .core.compile import compile_function
-from .core.data import load_data  # noqa: F401  (the tutorial imports load_data from here)
+from .core.data import DataError, load_data  # noqa: F401  (the tutorial imports load_data from here)
 from .core.files import save_pickle
 from .core.minibatches import n_batches
 from .core.runs import MissingRunFile, Run, newest_run_file
@@ -167,8 +168,13 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     if not isinstance(classifier, LogisticRegression):
         raise MissingRunFile(f"{model}: holds a {type(classifier).__name__}, not the LogisticRegression that "
                              "sgd_optimization_mnist saves; name its best_model.pkl")
-    predict_model = compile_function([classifier.input], classifier.y_pred, mode=mode)
+    check_arguments({"n": n})
     test_set_x, _ = load_data(dataset)[2]
+    n_in, pixels = classifier.W.get_value().shape[0], test_set_x.get_value().shape[1]
+    if n_in != pixels:
+        raise DataError(f"{model} takes images of {n_in} pixels, the test set of {dataset} has {pixels}: give the "
+                        "data it was trained on, or train a model on this data")
+    predict_model = compile_function([classifier.input], classifier.y_pred, mode=mode)
     predicted_values = predict_model(test_set_x.get_value()[:n])
     print(f"Predicted values for the first {n} examples in test set:")
     print(predicted_values)

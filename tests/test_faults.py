@@ -11,13 +11,15 @@ import sys
 import time
 
 import numpy
+import pytensor
 import pytest
 
 from dltutorial.__main__ import main
 from dltutorial.core import files
 from dltutorial.core.data import DataError, fetch, load_data
 from dltutorial.core.errors import TrainingDiverged
-from dltutorial.logistic_sgd import predict, sgd_optimization_mnist
+from dltutorial.core.runs import MissingRunFile
+from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
 
 from dltutorial.core.tiny_data import write_idx_folder
 
@@ -136,8 +138,18 @@ def test_predict_names_a_missing_truncated_or_foreign_model(content, problem, ti
     model = tmp_path / "best_model.pkl"
     if content is not None:
         model.write_bytes(content)
-    with pytest.raises(Exception, match=problem):
+    with pytest.raises(MissingRunFile, match=problem):
         predict(dataset=str(tiny_idx), model=str(model))
+
+
+def test_predict_names_both_sizes_when_the_model_does_not_fit_the_data(tiny_idx, tmp_path):
+    """A model of 8 x 8 images given 6 x 6 ones: one line with both sizes, before anything compiles."""
+    model = tmp_path / "best_model.pkl"
+    with open(model, "wb") as f:
+        pickle.dump(LogisticRegression(pytensor.tensor.matrix("x"), n_in=64, n_out=10), f)
+    other = write_idx_folder(tmp_path / "six", side=6)
+    with pytest.raises(DataError, match=rf"^{model} takes images of 64 pixels, the test set of {other} has 36: "):
+        predict(dataset=str(other), model=str(model))
 
 
 @pytest.mark.backends
