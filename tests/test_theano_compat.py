@@ -1,6 +1,7 @@
 """Theano-style programs run through dltutorial.theano and give dltutorial's own numbers (issue 22)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -210,6 +211,23 @@ def test_the_runner_imports_theano_as_the_layer(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
         "for what is")
+
+
+@pytest.mark.parametrize("flag, problem", [
+    ("floatX=bogus", r"Invalid value \('bogus'\) for configuration variable 'floatX'. Valid options are \{.*'float64'\}"),
+    ("optimizer=fast_compile", "Can't change the value of optimizer config parameter after initialization")])
+def test_a_theano_flag_with_a_value_its_setting_refuses_is_one_line(flag, problem, tmp_path, monkeypatch):
+    from dltutorial.theano.__main__ import main as runner
+
+    script = tmp_path / "never.py"
+    script.write_text("open('ran', 'w')\n")
+    monkeypatch.setenv("THEANO_FLAGS", f"device=cpu,{flag}")
+    settings = (pytensor.config.floatX, pytensor.config.optimizer)
+    with pytest.raises(SystemExit) as end:
+        runner([str(script)])
+    assert re.fullmatch(rf"error: THEANO_FLAGS {flag}: {problem}; correct it in THEANO_FLAGS, or leave it out",
+                        end.value.code)
+    assert (pytensor.config.floatX, pytensor.config.optimizer) == settings and not (tmp_path / "ran").exists()
 
 
 def test_an_installed_theano_is_left_to_the_script_unless_asked(tmp_path):

@@ -16,7 +16,7 @@ import os
 import runpy
 import sys
 
-from .configuration import apply_theano_flags
+from .configuration import TheanoFlagError, apply_theano_flags
 from .truth import use_theano_truth_tests
 
 
@@ -47,7 +47,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not os.path.isfile(args.script):
         sys.exit(f"error: {args.script}: no such script")
-    unknown = apply_theano_flags(os.environ.get("THEANO_FLAGS", ""))
+    try:
+        unknown = apply_theano_flags(os.environ.get("THEANO_FLAGS", ""))
+    except TheanoFlagError as error:
+        sys.exit(f"error: {error}")
     if unknown:
         print(f"note: THEANO_FLAGS entries with no PyTensor setting, ignored: {', '.join(unknown)}", file=sys.stderr)
     if args.replace_theano or importlib.util.find_spec("theano") is None:

@@ -2,6 +2,7 @@
 
 import pytensor
 
+from ..core.errors import TutorialError
 from ._missing import missing
 
 IGNORED = {"device": "cpu", "force_device": False, "init_gpu_device": "", "optimizer_including": "",
@@ -30,11 +31,16 @@ class TheanoConfig:
 config = TheanoConfig()
 
 
+class TheanoFlagError(TutorialError, ValueError):
+    """A ``THEANO_FLAGS`` entry with a value its setting does not take."""
+
+
 def apply_theano_flags(flags):
     """Apply a ``THEANO_FLAGS`` string (``floatX=float64,device=cpu``) to PyTensor's settings.
 
-    Returns the flags it did not recognise.  Called by ``python -m
-    dltutorial.theano``, never on import.
+    Returns the flags it did not recognise; a value a setting refuses is a
+    :class:`TheanoFlagError`.  Called by ``python -m dltutorial.theano``,
+    never on import.
     """
     unknown = []
     for item in filter(None, (part.strip() for part in flags.split(","))):
@@ -45,7 +51,11 @@ def apply_theano_flags(flags):
         elif name == "mode":
             continue  # a Theano mode names an optimiser, not a backend: the function's mode= picks that
         elif hasattr(pytensor.config, name):
-            setattr(pytensor.config, name, value)
+            try:
+                setattr(pytensor.config, name, value)
+            except Exception as error:  # PyTensor's settings raise ValueError, TypeError or a bare Exception
+                raise TheanoFlagError(f"THEANO_FLAGS {item}: {str(error).rstrip('.!')}; correct it in THEANO_FLAGS, "
+                                      "or leave it out") from None
         else:
             unknown.append(item)
     return unknown
