@@ -12,7 +12,7 @@ top, and the whole network is finetuned by SGD, exactly as for the SdA.
 import numpy
 import pytensor.tensor as pt
 
-from .core.data import load_data
+from .core.data import image_side, load_data
 from .core.minibatches import n_batches
 from .core.plots import save_curves, save_filters
 from .core.random_init import random_stream
@@ -92,6 +92,7 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
     with Run("DBN", locals()) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
+        image_side(train_set_x, dataset)  # the first layer's filters are drawn as square pictures
         n_train_batches = n_batches(train_set_x, batch_size)
 
         numpy_rng = numpy.random.RandomState(123)

@@ -19,7 +19,7 @@ tutorial's text suggests).  ``cache_codes=True`` does this.
 import numpy
 import pytensor.tensor as pt
 
-from .core.data import load_data
+from .core.data import image_side, load_data
 from .core.minibatches import n_batches
 from .core.plots import save_curves, save_filters
 from .core.random_init import random_stream
@@ -104,6 +104,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
     with Run("SdA", locals()) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
+        image_side(train_set_x, dataset)  # the first layer's filters are drawn as square pictures
         n_train_batches = n_batches(train_set_x, batch_size)
 
         numpy_rng = numpy.random.RandomState(89677)

@@ -21,7 +21,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from .core.compile import compile_function
-from .core.data import load_data
+from .core.data import image_side, load_data
 from .core.minibatches import minibatch_givens, n_batches
 from .core.plots import save_filters
 from .core.random_init import sigmoid_weights
@@ -110,6 +110,7 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
     with Run("cA", locals()) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
+        image_side(train_set_x, dataset)  # the filters are drawn as square pictures
         n_train_batches = n_batches(train_set_x, batch_size)
         n_visible = train_set_x.get_value(borrow=True).shape[1]
         index = pt.lscalar("index")

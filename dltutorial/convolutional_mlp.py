@@ -19,7 +19,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .core.data import load_data
+from .core.data import DataError, image_side, load_data
 from .core.files import save_pickle
 from .core.minibatches import n_batches
 from .core.nnet import conv2d, pool_2d
@@ -96,8 +96,9 @@ class LeNet5:
             filter_shape=(nkerns[1], nkerns[0], filter_side, filter_side), poolsize=poolsize)
         side1 = (side0 - filter_side + 1) // poolsize[0]  # 12 -> 8 -> 4
         if side1 < 1:
-            raise ValueError(f"{image_side}x{image_side} images are too small for two "
-                             f"{filter_side}x{filter_side} convolutions with {poolsize} pooling")
+            smallest = poolsize[0] * (poolsize[0] + filter_side - 1) + filter_side - 1
+            raise DataError(f"{image_side}x{image_side} images are too small for two {filter_side}x{filter_side} "
+                            f"convolutions with {poolsize} pooling: give images of at least {smallest} x {smallest}")
         # the hidden layer takes one flat row per example: (batch_size, nkerns[1] * 4 * 4)
         self.layer2 = HiddenLayer(rng, input=self.layer1.output.flatten(2),
                                   n_in=nkerns[1] * side1 * side1, n_out=n_hidden, activation=pt.tanh)
@@ -125,13 +126,13 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
         n_train_batches = n_batches(train_set_x, batch_size)
-        image_side = int(round(numpy.sqrt(train_set_x.get_value(borrow=True).shape[1])))
+        side = image_side(train_set_x, dataset)
 
         print("... building the model")
         index = pt.lscalar("index")
         x = pt.matrix("x")  # the data is presented as rasterised images
         y = pt.ivector("y")  # the labels are presented as a 1-D vector of int labels
-        model = LeNet5(rng, x, batch_size, image_side=image_side, nkerns=nkerns)
+        model = LeNet5(rng, x, batch_size, image_side=side, nkerns=nkerns)
         cost = model.negative_log_likelihood(y)
         validate_model, test_model = build_evaluators(index, batch_size, x, y, model.errors(y), datasets,
                                                       mode=run.mode)

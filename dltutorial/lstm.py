@@ -44,6 +44,7 @@ import pytensor.tensor as pt
 
 from .core.checkpoints import Checkpoint
 from .core.compile import compile_function
+from .core.errors import ArgumentError, TrainingDiverged
 from .core.files import atomic_write, save_pickle
 from .core.modes import compile_mode
 from .core.random_init import random_stream
@@ -345,9 +346,9 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
     """
     optimizer = OPTIMIZERS.get(optimizer, optimizer)
     if optimizer not in OPTIMIZERS.values():
-        raise ValueError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+        raise ArgumentError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
     if encoder not in layers:
-        raise ValueError(f"unknown encoder {encoder!r}; the tutorial's model is 'lstm'")
+        raise ArgumentError(f"unknown encoder {encoder!r}; the tutorial's model is 'lstm'")
     with Run("lstm", locals()) as run:
         model_options = dict(run.record["parameters"])
         print("model options", model_options)
@@ -416,8 +417,9 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
                     f_update(lrate)
                     if not numpy.isfinite(cost):
                         print("bad cost detected: ", cost)
-                        run.record.update(train_err=1.0, valid_err=1.0, test_err=1.0, bad_cost=True)
-                        return run.record
+                        raise TrainingDiverged(f"the training cost became {cost} at epoch {eidx}, update {uidx}: "
+                                               "lower the learning rate (--lrate; the checkpoint keeps the last "
+                                               "finished epoch)")
                     if uidx % dispFreq == 0:
                         print("Epoch ", eidx, "Update ", uidx, "Cost ", cost)
                     if saveto and uidx % saveFreq == 0:
@@ -447,7 +449,7 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
                 checkpoint.save({"loop": loop, "rng": rng.get_state()})
         except KeyboardInterrupt:
             print("Training interupted")
-            run.record["interrupted"] = True
+            raise  # the run ends interrupted, as every tutorial's: run it again in its folder to go on
         end_time = time.time()
 
         best_p = loop["best_p"]

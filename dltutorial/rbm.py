@@ -26,7 +26,8 @@ import pytensor
 import pytensor.tensor as pt
 
 from .core.compile import compile_function
-from .core.data import load_data
+from .core.data import image_side, load_data
+from .core.errors import ArgumentError
 from .core.minibatches import minibatch_givens, n_batches
 from .core.modes import compile_mode
 from .core.plots import save_filters, save_image
@@ -214,7 +215,11 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
         test_set_x, _ = datasets[2]
         n_train_batches = n_batches(train_set_x, batch_size)
         n_visible = train_set_x.get_value(borrow=True).shape[1]
-        side = int(round(numpy.sqrt(n_visible)))
+        side = image_side(train_set_x, dataset)
+        n_test = test_set_x.get_value(borrow=True).shape[0]
+        if n_chains >= n_test:
+            raise ArgumentError(f"n_chains={n_chains} (--n-chains): the sampling chains start from distinct test "
+                                f"images, so it must be below the test set's {n_test}")
         index = pt.lscalar("index")
         x = pt.matrix("x")
 
@@ -238,7 +243,6 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
         run.record["training_seconds"] = training_time
 
         # start the sampling chains from random test examples
-        n_test = test_set_x.get_value(borrow=True).shape[0]
         test_idx = rng.randint(n_test - n_chains)
         persistent_vis_chain = pytensor.shared(numpy.asarray(
             numpy.asarray(test_set_x.get_value(borrow=True))[test_idx:test_idx + n_chains],

@@ -240,7 +240,7 @@ class RnnRbm:
         :param batch_size: training sequences are split into subsequences of
             at most this many frames, one SGD update each
         :param num_epochs: number of passes over the training set; Ctrl-C
-            stops training safely at any time
+            stops training at any time (the finished epochs are saved by ``on_epoch_end``)
         :param on_epoch_end: called with the epoch's number (from 1), its mean monitor and the pieces' order
             after each epoch (checkpoints)
         :param first_epoch: the number of epochs already done (a resumed run)
@@ -272,6 +272,7 @@ class RnnRbm:
 
         except KeyboardInterrupt:
             print("Interrupted by user.")
+            raise  # the run ends interrupted, as every tutorial's: run it again in its folder to go on
         return monitors
     # end-snippet-5
 
@@ -358,7 +359,7 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         model.train(train_files, batch_size=batch_size, num_epochs=num_epochs, on_epoch_end=save_epoch,
                     first_epoch=first_epoch, order=order)
         run.record.update(dataset=str(folder), n_train_pieces=len(train_files), train_monitor=monitors,
-                          interrupted=len(monitors) < num_epochs, training_seconds=timeit.default_timer() - start_time)
+                          training_seconds=timeit.default_timer() - start_time)
         scores = model.evaluate(test_files)
         if scores is not None:
             test_monitor, accuracy, n_pieces = scores

@@ -21,9 +21,16 @@ TESTS_COMPILEDIR = (Path(sys.prefix) if IN_A_VENV else Path.home() / ".pytensor"
 os.environ.setdefault("NUMBA_OPT", "1")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(TESTS_COMPILEDIR / "jax"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-os.environ["PYTENSOR_FLAGS"] = ",".join(
-    flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", "gcc__cxxflags=-O0", os.environ.get("PYTENSOR_FLAGS"))
-    if flag)
+USERS_PYTENSOR_FLAGS = os.environ.get("PYTENSOR_FLAGS")
+
+
+def tests_pytensor_flags(cxxflags):
+    """PYTENSOR_FLAGS for the tests (and the processes they start): ours, then the user's, which win."""
+    return ",".join(flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", f"gcc__cxxflags={cxxflags}",
+                                      USERS_PYTENSOR_FLAGS) if flag)
+
+
+os.environ["PYTENSOR_FLAGS"] = tests_pytensor_flags("-O0")
 
 import gzip  # noqa: E402 (after the settings above)
 import pickle  # noqa: E402
@@ -36,8 +43,10 @@ from dltutorial.core.tiny_data import make_images, write_idx_folder  # noqa: E40
 
 from .precompiled_headers import precompiled_header  # noqa: E402
 
-if precompiled_header() is not None:
-    pytensor.config.gcc__cxxflags += f" -include {precompiled_header()}"
+HEADER = precompiled_header()
+if HEADER is not None:  # for this process and the ones the tests start (the same modules, the same header)
+    pytensor.config.gcc__cxxflags += f" -include {HEADER}"
+    os.environ["PYTENSOR_FLAGS"] = tests_pytensor_flags(pytensor.config.gcc__cxxflags)
 
 
 OTHER_BACKENDS = {"numba", "jax"}

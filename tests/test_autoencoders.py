@@ -107,7 +107,7 @@ def test_denoising_autoencoder_entry_point(tiny_idx, tmp_path):
     record = denoising_autoencoder(noise="dropout", n_epochs=2, dataset=str(tiny_idx), output_folder=str(tmp_path))
     assert record["parameters"]["noise_level"] == 0.3 and record["tutorial"] == "denoising_autoencoder"
     assert record["costs"][-1] < record["costs"][0] and (tmp_path / "reconstructions.png").exists()
-    with pytest.raises(ValueError, match="unknown noise 'salt'"):
+    with pytest.raises(ValueError, match=r"^noise='salt' \(--noise\): must be one of '', 'gaussian', 'dropout'$"):
         denoising_autoencoder(noise="salt", dataset=str(tiny_idx), output_folder=str(tmp_path / "salt"))
     assert not (tmp_path / "salt").exists()  # a run that failed before writing anything leaves no folder
 

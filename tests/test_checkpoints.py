@@ -157,8 +157,9 @@ def test_a_finished_run_is_not_trained_again(tiny_idx, tmp_path, capsys):
 
 
 @pytest.mark.resume
-def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path, monkeypatch):
-    """The LSTM's own loop (as the original's) catches Ctrl-C and reports; a rerun in its folder goes on."""
+def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path, monkeypatch, capsys):
+    """The LSTM's own loop prints the original's line at Ctrl-C, the run ends interrupted; a rerun in its folder
+    goes on."""
     def run(folder):
         return lstm.train_lstm(dim_proj=8, max_epochs=3, n_words=40, maxlen=12, validFreq=10,
                                dataset="synthetic", output_folder=tmp_path / folder, floatX="float64")
@@ -173,9 +174,11 @@ def test_the_lstm_resumes_after_its_last_finished_epoch(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return prepare_data(*args, **kwargs)
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
         patch.setattr(lstm, "prepare_data", interrupted_once)
-        assert run("resumed")["interrupted"]
+        run("resumed")
+    assert "Training interupted" in capsys.readouterr().out
+    assert json.loads((tmp_path / "resumed" / "results.json").read_text())["status"] == "interrupted"
     resumed = run("resumed")
     assert resumed["history_errs"] == reference["history_errs"]
     assert [resumed[k] for k in ("train_err", "valid_err", "test_err", "updates")] == \

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy
 import pytensor
@@ -59,6 +60,45 @@ def test_model_arguments_are_checked_too(tiny_idx, capsys):
         ["masking_noise_sae", "--data", str(tiny_idx), "--masking-fractions", "1.5"], capsys)
 
 
+def write_flat_images(path, pixels):
+    """A mnist.pkl.gz of three splits of 40 flat images of ``pixels`` pixels each."""
+    split = (numpy.random.RandomState(0).rand(40, pixels).astype("float32"), numpy.arange(40) % 10)
+    with gzip.open(path, "wb") as f:
+        pickle.dump([split] * 3, f, protocol=2)
+    return path
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["lenet5", "--nkerns", "20", "50", "70"], "nkerns=[20, 50, 70] (--nkerns): must be 2 values, one a layer"),
+    (["linear_autoencoder_pca", "--seed", "-1"], "seed=-1 (--seed): must be a whole number from 0 to 4294967294"),
+    (["linear_autoencoder_pca", "--seed", str(2 ** 32)], f"seed={2 ** 32} (--seed): must be a whole number"),
+    (["stacked_autoencoder", "--noise", "salt"], "noise='salt' (--noise): must be one of '', 'gaussian', 'dropout'"),
+    (["stacked_autoencoder", "--noise", "dropout"],  # its default noise_level, 1.0, would drop every input
+     "noise_level=1.0 (--noise-level): with dropout noise it is the fraction of inputs dropped, a number in [0, 1)"),
+    (["denoising_autoencoder", "--noise", "dropout", "--noise-level", "1.5"], "noise_level=1.5 (--noise-level)"),
+    (["rbm", "--n-chains", "120"],
+     "n_chains=120 (--n-chains): the sampling chains start from distinct test images, so it must be below the test "
+     "set's 120"),
+    (["lenet5"], "8x8 images are too small for two 5x5 convolutions with (2, 2) pooling: give images of at least "
+                 "16 x 16"),
+])
+def test_an_option_the_data_or_the_maths_cannot_take_is_one_line_before_any_work(argv, line, tiny_idx, tmp_path,
+                                                                                  capsys):
+    data = [] if argv[0] == "linear_autoencoder_pca" else ["--data", str(tiny_idx)]
+    message = one_line_error([*argv, *data], capsys)
+    assert message.startswith(f"error: {line}")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left
+
+
+@pytest.mark.parametrize("tutorial", ["dA", "SdA", "cA", "DBN", "rbm", "lenet5"])
+def test_images_that_are_not_square_are_named_before_any_work(tutorial, tmp_path, capsys):
+    data = write_flat_images(tmp_path / "mnist.pkl.gz", 50)
+    message = one_line_error([tutorial, "--data", str(data), "--batch-size", "10"], capsys)
+    assert message == (f"error: {data}: its images have 50 pixels, not a square's: this tutorial takes square images "
+                       "(MNIST's are 28 x 28)")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
 def test_an_idx_folder_with_a_file_missing_is_named(tiny_idx, capsys):
     (tiny_idx / "t10k-labels-idx1-ubyte.gz").unlink()
     message = one_line_error(["mlp", "--data", str(tiny_idx)], capsys)
@@ -88,6 +128,7 @@ def test_a_full_disk_is_one_line(tiny_idx, monkeypatch, capsys):
     monkeypatch.setattr(files.json, "dump", no_space)
     message = one_line_error(["logistic_sgd", "--data", str(tiny_idx)], capsys)
     assert message.startswith("error: runs/x/results.json: No space left on device")
+    assert list(Path("runs").iterdir()) == []  # no empty run folder left behind
 
 
 def test_an_unexpected_error_asks_for_debug_which_shows_the_traceback(tiny_idx, monkeypatch, capsys):

@@ -12,6 +12,7 @@ from pytensor.graph.replace import graph_replace
 
 from dltutorial.core.compile import compile_function
 from dltutorial.core.data import DataError
+from dltutorial.core.errors import TrainingDiverged
 from dltutorial.core.modes import compile_mode
 from dltutorial.imdb import load_data, prepare_data, synthetic_data
 from dltutorial import lstm
@@ -140,3 +141,25 @@ def test_synthetic_task_labels_follow_the_sentiment_words():
     scores = [sum(2 <= w < 12 for w in s) - sum(12 <= w < 22 for w in s) for s in xs]
     assert all((score > 0) == bool(label) for score, label in zip(scores, ys))
     assert 0.3 < numpy.mean(ys) < 0.7 and max(map(len, xs)) < 20
+
+
+def test_a_diverged_lstm_prints_the_originals_line_and_ends_failed(tmp_path, capsys, monkeypatch):
+    """The original printed 'bad cost detected' and returned; ours also ends the run as every diverged run ends
+    (a one-line error; the run failed)."""
+    def sgd_whose_third_cost_is_nan(lr, tparams, grads, x, mask, y, cost, *, mode=None):
+        f_grad_shared, f_update = lstm.sgd(lr, tparams, grads, x, mask, y, cost, mode=mode)
+        calls = []
+
+        def f_grad_shared_then_nan(*args):
+            calls.append(args)
+            return float("nan") if len(calls) == 3 else f_grad_shared(*args)
+        f_grad_shared_then_nan.fn = f_grad_shared.fn  # what the run's checkpoint saves the state of
+        return f_grad_shared_then_nan, f_update
+
+    monkeypatch.setitem(lstm.OPTIMIZERS, "sgd", sgd_whose_third_cost_is_nan)
+    with pytest.raises(TrainingDiverged, match=r"^the training cost became nan at epoch 0, update 3: lower the "
+                                               r"learning rate \(--lrate"):
+        train_lstm(dim_proj=4, max_epochs=1, n_words=40, maxlen=12, dataset="synthetic",
+                   optimizer="sgd", output_folder=tmp_path / "run")
+    assert "bad cost detected:  nan" in capsys.readouterr().out
+    assert not (tmp_path / "run").exists()  # failed in its first epoch, before it saved anything: no run left

@@ -210,12 +210,12 @@ def test_an_interrupted_run_resumes_after_its_last_epoch(tmp_path, monkeypatch, 
         fn = compile_function(*args, **kwargs)
         return InterruptAt(fn, 20) if kwargs.get("name") == "train_function" else fn
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
         patch.setattr(rnnrbm, "compile_function", interrupted_training)
-        first = run(tmp_path, "resumed", num_epochs=3)
-    assert first["interrupted"] and len(first["train_monitor"]) == 1
+        run(tmp_path, "resumed", num_epochs=3)
     assert "Interrupted by user." in capsys.readouterr().out
+    assert json.loads((tmp_path / "resumed" / "results.json").read_text())["status"] == "interrupted"
     resumed = run(tmp_path, "resumed", num_epochs=3)
-    assert "... resuming after epoch 1" in capsys.readouterr().out and not resumed["interrupted"]
+    assert "... resuming after epoch 1" in capsys.readouterr().out and resumed["status"] == "done"
     for key in ("train_monitor", "test_monitor", "test_frame_accuracy"):
         assert resumed[key] == reference[key], key

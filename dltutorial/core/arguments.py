@@ -1,4 +1,4 @@
-"""Checking an entry function's arguments before any work: sizes, epochs, rates, fractions.
+"""Checking an entry function's arguments before any work: sizes, epochs, rates, fractions, seeds, choices.
 
 The rules go by the argument's name, which is the same in every tutorial
 (``batch_size``, ``learning_rate`` ...), so one table serves them all.  A
@@ -25,6 +25,9 @@ FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
 OPEN_FRACTIONS = {"sparsity_target"}  # in (0, 1)
 COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original's "every epoch" / "all"
 NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
+SEEDS = {"seed", "seeds"}  # numpy's RandomState takes 0 .. 2**32 - 1; the autoencoder tutorials also seed with seed + 1
+LENGTHS = {"nkerns": 2}  # LeNet: the kernels of its two convolutional layers
+CHOICES = {"noise": ("", "gaussian", "dropout")}  # "": none
 
 
 def _values(value):
@@ -47,7 +50,19 @@ RULES = [  # (names, test of one value, what it must be)
     (WEIGHTS, lambda v: _is_real(v) and v >= 0, "a finite number >= 0"),
     (FRACTIONS, lambda v: _is_real(v) and 0 <= v <= 1, "a number in [0, 1]"),
     (OPEN_FRACTIONS, lambda v: _is_real(v) and 0 < v < 1, "a number strictly between 0 and 1"),
+    (SEEDS, lambda v: _is_int(v) and 0 <= v < 2 ** 32 - 1, "a whole number from 0 to 4294967294"),
 ]
+
+
+def _option(name):
+    return f"--{name.replace('_', '-')}"
+
+
+def _check_together(arguments):
+    """The rules that involve more than one argument."""
+    if arguments.get("noise") == "dropout" and not 0 <= arguments.get("noise_level", 0) < 1:
+        raise ArgumentError(f"noise_level={arguments['noise_level']!r} ({_option('noise_level')}): with dropout "
+                            "noise it is the fraction of inputs dropped, a number in [0, 1)")
 
 
 def check_arguments(arguments):
@@ -56,4 +71,10 @@ def check_arguments(arguments):
         for names, ok, what in RULES:
             if name in names and (not _values(value) or not all(ok(v) for v in _values(value))):
                 each = "each value " if isinstance(value, (list, tuple)) else ""
-                raise ArgumentError(f"{name}={value!r} (--{name.replace('_', '-')}): {each}must be {what}")
+                raise ArgumentError(f"{name}={value!r} ({_option(name)}): {each}must be {what}")
+        if name in LENGTHS and len(_values(value)) != LENGTHS[name]:
+            raise ArgumentError(f"{name}={value!r} ({_option(name)}): must be {LENGTHS[name]} values, one a layer")
+        if name in CHOICES and value not in CHOICES[name]:
+            choices = ", ".join(repr(choice) for choice in CHOICES[name])
+            raise ArgumentError(f"{name}={value!r} ({_option(name)}): must be one of {choices}")
+    _check_together(arguments)

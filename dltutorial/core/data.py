@@ -22,6 +22,7 @@ names the file and says what to do.
 import argparse
 import gzip
 import hashlib
+import math
 import os
 import pickle
 import shutil
@@ -234,6 +235,19 @@ def shared_dataset(data_xy, borrow=True):
     shared_x = pytensor.shared(data_x, borrow=borrow, shape=(None, *data_x.shape[1:]))
     shared_y = pytensor.shared(numpy.asarray(data_y, dtype=floatX), borrow=borrow)
     return shared_x, pt.cast(shared_y, "int32")
+
+
+def image_side(set_x, dataset):
+    """The side of the square images in ``set_x`` (one a row); a DataError naming ``dataset`` if they are not square.
+
+    The tutorials that draw their filters, and LeNet's convolutions, take square images.
+    """
+    pixels = set_x.get_value(borrow=True).shape[1]
+    side = math.isqrt(pixels)
+    if side * side != pixels:
+        raise DataError(f"{dataset}: its images have {pixels} pixels, not a square's: this tutorial takes square "
+                        "images (MNIST's are 28 x 28)")
+    return side
 
 
 def load_data(dataset="mnist.pkl.gz"):

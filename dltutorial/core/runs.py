@@ -142,7 +142,12 @@ class Run:
         self.folder.mkdir(parents=True, exist_ok=True)
         for stale in self.folder.glob("**/.*.part"):  # left by a killed atomic write
             stale.unlink()
-        self.save()  # an unwritable folder or a full disk shows here, before any work
+        try:
+            self.save()  # an unwritable folder or a full disk shows here, before any work
+        except OSError:
+            if self.new:  # and leaves no empty run folder behind
+                shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         self._float_type = pytensor.config.change_flags(floatX=self.floatX)
         self._float_type.__enter__()
         self._started = timeit.default_timer()
@@ -158,7 +163,8 @@ class Run:
             self.record["status"] = "failed"
         self.record["seconds"] = self.earlier_seconds + timeit.default_timer() - self._started
         self._float_type.__exit__(kind, error, traceback)
-        if kind is not None and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
+        failed = kind is not None and not issubclass(kind, KeyboardInterrupt)  # an interrupted run can be resumed
+        if failed and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
             shutil.rmtree(self.folder)  # failed before it wrote anything: leave no empty run behind
             return False
         self.save()
