@@ -181,6 +181,37 @@ def test_conv2d_and_pool_2d_with_the_old_keywords_match_scipy(mode, float64):
                       bound[window].reshape(2, 2, 2, 2).max(axis=(1, 3)), "pool_2d")
 
 
+def test_names_theano_code_of_the_time_calls(float64):
+    """Each as Theano's documentation shows it (doc/tutorial/loop.txt, conditions.txt; doc/library/tensor)."""
+    from dltutorial.theano import theano as itself
+
+    assert itself is theano and "theano" in theano.__all__  # from theano import theano, from theano import *
+
+    def power_of_2(previous_power, max_value):  # loop.txt: scan as a while loop
+        return previous_power * 2, theano.scan_module.until(previous_power * 2 > max_value)
+    max_value = T.scalar()
+    values, _ = theano.scan(power_of_2, outputs_info=T.constant(1.0), non_sequences=max_value, n_steps=1024)
+    numpy.testing.assert_array_equal(theano.function([max_value], values)(45), [2, 4, 8, 16, 32, 64])
+
+    a, b = T.scalars("a", "b")
+    x, y = T.matrices("x", "y")
+    z_lazy = theano.ifelse.ifelse(T.lt(a, b), T.mean(x), T.mean(y))  # conditions.txt
+    f_lazy = theano.function([a, b, x, y], z_lazy)
+    assert f_lazy(1, 2, numpy.ones((2, 2)), numpy.zeros((2, 2))) == 1.0
+    assert f_lazy(2, 1, numpy.ones((2, 2)), numpy.zeros((2, 2))) == 0.0
+
+    cube = T.tensor3("cube")
+    assert theano.function([cube], T.flatten(cube, outdim=2))(numpy.zeros((2, 3, 4))).shape == (2, 12)
+    assert theano.function([a], T.abs_(a))(-2.5) == 2.5
+    assert theano.function([x, y], theano.dot(x, y))(numpy.eye(2), numpy.full((2, 2), 3.0)).tolist() == [[3, 3]] * 2
+    assert "dot" in theano.pp(theano.dot(x, y))
+    assert theano.scalar.upcast("float32", "int64") == "float64"  # the original hmc.py's call
+
+    w = T.dscalar("w")
+    times = theano.function([a, theano.In(w, value=2.0, name="w_by_name")], a * w)
+    assert times(3) == 6.0 and times(3, w_by_name=5) == 15.0 and w.name == "w"  # the In's name is the keyword
+
+
 def test_missing_features_are_one_line_errors():
     with pytest.raises(AttributeError, match=r"^theano.sandbox.cuda is not provided by dltutorial.theano: .*jax"):
         theano.sandbox.cuda
@@ -202,19 +233,21 @@ def test_the_runner_imports_theano_as_the_layer(tmp_path):
         "W = theano.shared(numpy.zeros(2))\n"
         "print('truthy' if x and W else 'falsy')\n"
         "try:\n    bool(x < 1)\nexcept TypeError as error:\n    print(error)\n"
+        "print(theano.tensor.signal.pool.pool_2d.__name__)\n"  # by attribute, pool never imported by name
         "import theano.no_such_module\n")
     env = dict(os.environ, THEANO_FLAGS="floatX=float32,device=cpu", PYTHONWARNINGS="ignore")
     done = subprocess.run([sys.executable, "-m", "dltutorial.theano", str(script), "a", "--b"], capture_output=True,
                           text=True, env=env)
-    assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0", "truthy",
-                                        "Variables do not support boolean operations."]  # Theano's truth tests
+    assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0", "truthy",  # Theano's truth tests
+                                        "Variables do not support boolean operations.", "pool_2d"]
     assert done.stderr.strip().splitlines()[-1] == (
         "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
         "for what is")
 
 
 @pytest.mark.parametrize("flag, problem", [
-    ("floatX=bogus", r"Invalid value \('bogus'\) for configuration variable 'floatX'. Valid options are \{.*'float64'\}"),
+    ("floatX=bogus", r"Invalid value \('bogus'\) for configuration variable 'floatX'. "
+                     r"Valid options are \{[^}]*'float64'[^}]*\}"),  # a set: in any order
     ("optimizer=fast_compile", "Can't change the value of optimizer config parameter after initialization")])
 def test_a_theano_flag_with_a_value_its_setting_refuses_is_one_line(flag, problem, tmp_path, monkeypatch):
     from dltutorial.theano.__main__ import main as runner

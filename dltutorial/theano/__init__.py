@@ -15,19 +15,25 @@ theano`` resolves to this package.  Importing this package changes nothing
 in PyTensor's configuration.
 """
 
+import sys
+
 import pytensor
 from pytensor import shared
 
-from . import compile, printing, sandbox, tensor  # noqa: A004 (Theano's module names)
+from . import compile, ifelse, printing, sandbox, scalar, scan_module, tensor  # noqa: A004 (Theano's module names)
 from ._missing import missing
 from .compile.function import In, function
 from .configuration import config
 from .scan_module import scan
 
 grad = pytensor.grad
+dot = tensor.dot
+pp = printing.pp
+theano = sys.modules[__name__]  # Theano's package held its own name: ``from theano import theano``
 __version__ = "1.0.5+dltutorial"  # the last Theano release whose API this follows
 
-__all__ = ["In", "compile", "config", "function", "grad", "printing", "sandbox", "scan", "shared", "tensor"]
+__all__ = ["In", "compile", "config", "dot", "function", "grad", "ifelse", "pp", "printing", "sandbox", "scalar",
+           "scan", "scan_module", "shared", "tensor", "theano"]
 
 
 def __getattr__(name):

@@ -1,6 +1,7 @@
 """``theano.scan``: PyTensor's scan, returning Theano's ``(outputs, updates)`` pair."""
 
 import pytensor
+from pytensor.scan.utils import until  # noqa: F401 (a loop that stops early: return (outputs, until(condition)))
 
 
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None, truncate_gradient=-1,

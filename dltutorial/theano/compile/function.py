@@ -29,16 +29,17 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     (``'c'``, ``'numba'``, ``'jax'``) or a Theano mode name, which compiles
     with the default backend.
     """
-    variables, defaults = [], {}
+    variables, defaults, stand_ins = [], {}, {}
     for item in inputs:
-        if isinstance(item, In):
-            if item.variable.name is None:
-                item.variable.name = item.name
-            if item.value is not None:
-                defaults[item.variable.name] = item.value
-            variables.append(item.variable)
-        else:
-            variables.append(item)
-    return compile_function(variables, [] if outputs is None else outputs, updates=updates, givens=givens,
+        variable = item.variable if isinstance(item, In) else item
+        if isinstance(item, In) and item.name is not None and item.name != variable.name:
+            # called by the In's name, as Theano's were, without renaming the caller's variable: an input of
+            # that name stands in for it
+            stand_ins[variable] = variable = variable.type(name=item.name)
+        if isinstance(item, In) and item.value is not None:
+            defaults[variable.name] = item.value
+        variables.append(variable)
+    pairs = list(stand_ins.items()) + list(givens.items() if isinstance(givens, dict) else givens or [])
+    return compile_function(variables, [] if outputs is None else outputs, updates=updates, givens=pairs or None,
                             defaults=defaults, name=name, mode=backend(mode),
                             on_unused_input=on_unused_input or "raise")

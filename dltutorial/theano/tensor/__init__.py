@@ -7,10 +7,20 @@ zero by default (PyTensor's rounds them to even).
 import pytensor.tensor as _pt
 from pytensor.tensor import *  # noqa: F401,F403 (Theano's T.matrix, T.dot, T.nnet ... are these names)
 
-from .._missing import missing
-from . import nnet, shared_randomstreams, signal  # noqa: F401
+import importlib
 
+from .._missing import missing
+from . import nnet, shared_randomstreams  # noqa: F401
+
+# the star import bound PyTensor's own ``signal`` here, which ``from . import signal`` would hand back: ours by path
+signal = importlib.import_module(f"{__name__}.signal")
 grad = _pt.grad
+abs_ = _pt.abs  # Theano's name (``abs`` was Python's)
+
+
+def flatten(x, outdim=1, ndim=None):
+    """``x`` with its trailing axes merged into one, leaving ``outdim`` axes (Theano's keyword; PyTensor's is ndim)."""
+    return _pt.flatten(x, ndim=outdim if ndim is None else ndim)
 
 
 def round(a, mode=None):  # noqa: A001 (Theano's name)
