@@ -212,6 +212,17 @@ def test_names_theano_code_of_the_time_calls(float64):
     assert times(3) == 6.0 and times(3, w_by_name=5) == 15.0 and w.name == "w"  # the In's name is the keyword
 
 
+def test_config_sections_are_pytensors_flags_and_warn_switches_are_accepted(monkeypatch):
+    monkeypatch.setattr(pytensor.config, "scan__allow_gc", False)
+    theano.config.scan.allow_gc = True
+    assert pytensor.config.scan__allow_gc is True and theano.config.scan.allow_gc is True
+    assert theano.config.gcc.cxxflags == pytensor.config.gcc__cxxflags
+    theano.config.warn.subtensor_merge_bug = False  # the scripts of the time silenced old bugs' warnings so
+    assert theano.config.warn.subtensor_merge_bug is False
+    with pytest.raises(AttributeError, match=r"^theano.config.gcc.no_such_flag is not provided by dltutorial.theano"):
+        theano.config.gcc.no_such_flag
+
+
 def test_missing_features_are_one_line_errors():
     with pytest.raises(AttributeError, match=r"^theano.sandbox.cuda is not provided by dltutorial.theano: .*jax"):
         theano.sandbox.cuda

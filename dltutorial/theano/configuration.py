@@ -9,13 +9,48 @@ IGNORED = {"device": "cpu", "force_device": False, "init_gpu_device": "", "optim
            "warn_float64": "ignore", "exception_verbosity": "low"}  # accepted, no effect on PyTensor
 
 
+class ConfigSection:
+    """A section of Theano's settings, ``theano.config.gcc.cxxflags``: PyTensor's ``gcc__cxxflags``.
+
+    Theano's ``warn.*`` switches each silenced the warning about one old Theano bug: PyTensor has none of those
+    bugs, so a ``warn`` setting PyTensor lacks is accepted and does nothing.
+    """
+
+    def __init__(self, section):
+        object.__setattr__(self, "_section", section)
+
+    def __getattr__(self, name):
+        flag = f"{self._section}__{name}"
+        if hasattr(pytensor.config, flag):
+            return getattr(pytensor.config, flag)
+        if self._section == "warn":
+            return IGNORED.get(flag, False)
+        raise missing("config", f"{self._section}.{name}")
+
+    def __setattr__(self, name, value):
+        flag = f"{self._section}__{name}"
+        if hasattr(pytensor.config, flag):
+            setattr(pytensor.config, flag, value)
+        elif self._section == "warn":
+            IGNORED[flag] = value
+        else:
+            raise missing("config", f"{self._section}.{name}")
+
+
+def _is_section(name):
+    return name == "warn" or any(flag.startswith(f"{name}__") for flag in dir(pytensor.config))
+
+
 class TheanoConfig:
-    """Attributes PyTensor also has (``floatX``, ``compute_test_value`` ...) are PyTensor's; a few GPU-era ones are
-    accepted and ignored; anything else names itself as missing."""
+    """Attributes PyTensor also has (``floatX``, ``compute_test_value`` ...) are PyTensor's, sections
+    (``theano.config.gcc.cxxflags``) too; a few GPU-era ones are accepted and ignored; anything else names itself
+    as missing."""
 
     def __getattr__(self, name):
         if name in IGNORED:
             return IGNORED[name]
+        if _is_section(name):
+            return ConfigSection(name)
         try:
             return getattr(pytensor.config, name)
         except AttributeError:
