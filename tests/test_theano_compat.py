@@ -155,7 +155,7 @@ def test_scan_without_a_mode_compiles_its_step_as_theano_function_does(float64):
     rows = T.dmatrix("rows")
     norms, updates = theano.scan(fn=lambda row: T.sum(row ** 2, acc_dtype="float64"), sequences=rows)
     squared_norms = theano.function([rows], norms, updates=updates)
-    [loop] = [node.op for node in squared_norms.fn.maker.fgraph.toposort() if isinstance(node.op, Scan)]
+    [loop] = [node.op for node in squared_norms.maker.fgraph.toposort() if isinstance(node.op, Scan)]
     values = RNG.randn(3, 5)
     got = squared_norms(values)
     assert any(isinstance(node.op, AdjacentAxesSum) for node in loop.fn.maker.fgraph.toposort())
@@ -210,6 +210,23 @@ def test_names_theano_code_of_the_time_calls(float64):
     w = T.dscalar("w")
     times = theano.function([a, theano.In(w, value=2.0, name="w_by_name")], a * w)
     assert times(3) == 6.0 and times(3, w_by_name=5) == 15.0 and w.name == "w"  # the In's name is the keyword
+
+
+def test_a_compiled_function_copies_with_swapped_or_deleted_updates_as_theanos_docs_show(capsys):
+    """doc/tutorial/examples.txt, "Copying functions", with the values it prints."""
+    state = theano.shared(0)
+    inc = T.iscalar("inc")
+    accumulator = theano.function([inc], state, updates=[(state, state + inc)], name="accumulator")
+    accumulator(10)
+    assert state.get_value() == 10 and accumulator.name == "accumulator"
+    new_state = theano.shared(0)
+    new_accumulator = accumulator.copy(swap={state: new_state})
+    assert new_accumulator(100) == 0 and new_state.get_value() == 100 and state.get_value() == 10
+    null_accumulator = accumulator.copy(delete_updates=True)
+    assert null_accumulator(9000) == 10 and state.get_value() == 10
+    assert any(node.inputs[1].name == "inc" for node in accumulator.maker.fgraph.toposort())  # maker.fgraph
+    theano.printing.debugprint(accumulator)
+    assert "inc [id" in capsys.readouterr().out
 
 
 def test_config_sections_are_pytensors_flags_and_warn_switches_are_accepted(monkeypatch):

@@ -10,6 +10,7 @@ import traceback
 
 import numpy
 import pytensor
+from pytensor.compile import Function
 
 from .modes import ModeError, check_mode, compile_mode
 
@@ -99,7 +100,7 @@ class JaxTutorialFunction(TutorialFunction):
 
 def pytensor_function(fn):
     """The PyTensor ``Function`` inside ``fn``: a :class:`TutorialFunction`, or a wrapper of one with an ``fn``."""
-    while not hasattr(fn, "maker"):
+    while not isinstance(fn, Function):
         fn = fn.fn
     return fn
 

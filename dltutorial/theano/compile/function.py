@@ -1,6 +1,6 @@
 """``theano.function`` and ``theano.In``: compiled functions with input defaults and keyword calls."""
 
-from ...core.compile import compile_function
+from ...core.compile import compile_function, pytensor_function
 from .mode import backend
 
 
@@ -15,6 +15,42 @@ class In:
         self.variable = variable
         self.name = name or variable.name
         self.value = value
+
+
+class Function:
+    """What ``theano.function`` returns: the compiled function, with the attributes Theano code reads of it.
+
+    ``maker`` (``maker.fgraph``: the rewritten graph), ``name``, ``trust_input``
+    and ``copy(share_memory=, swap=, delete_updates=, name=)`` are PyTensor's
+    Function's, which kept Theano's; a call goes to the compiled function
+    (defaults, keywords, casting).
+    """
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+        self.fn = compiled  # what dltutorial.core.compile.pytensor_function unwraps
+
+    def __call__(self, *args, **kwargs):
+        return self.compiled(*args, **kwargs)
+
+    @property
+    def maker(self):
+        return pytensor_function(self.compiled).maker
+
+    @property
+    def name(self):
+        return pytensor_function(self.compiled).name
+
+    @property
+    def trust_input(self):
+        return pytensor_function(self.compiled).trust_input
+
+    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None):
+        """A copy of the function, as Theano's ``Function.copy``: sharing its storage, with shared variables swapped
+        (``swap={old: new}``), without its updates."""
+        copied = pytensor_function(self.compiled).copy(share_memory=share_memory, swap=swap,
+                                                       delete_updates=delete_updates, name=name)
+        return Function(type(self.compiled)(copied, self.compiled.defaults))
 
 
 def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,
@@ -40,6 +76,6 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
             defaults[variable.name] = item.value
         variables.append(variable)
     pairs = list(stand_ins.items()) + list(givens.items() if isinstance(givens, dict) else givens or [])
-    return compile_function(variables, [] if outputs is None else outputs, updates=updates, givens=pairs or None,
-                            defaults=defaults, name=name, mode=backend(mode),
-                            on_unused_input=on_unused_input or "raise")
+    return Function(compile_function(variables, [] if outputs is None else outputs, updates=updates,
+                                     givens=pairs or None, defaults=defaults, name=name, mode=backend(mode),
+                                     on_unused_input=on_unused_input or "raise"))
