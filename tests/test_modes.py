@@ -166,3 +166,18 @@ def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
     dtype, difference = result.stdout.split()
     assert dtype == "float64"
     assert float(difference) == pytest.approx(1e-12, rel=1e-3)
+
+
+@needs_jax
+@pytest.mark.backends
+def test_our_jax_rewrites_leave_pytensors_own_jax_mode_alone(float64):
+    """After our jax mode has compiled, a user's own mode="JAX" function keeps its binomial draw (our rewrite of a
+    one-trial binomial into a uniform below p is for our modes only: it draws other numbers)."""
+    from pytensor.tensor.random.basic import BinomialRV
+
+    x = pt.dvector("x")
+    compile_function([x], pt.exp(x), mode="jax")(numpy.zeros(2))  # our jax mode and its rewrites, registered
+    rng = pytensor.shared(numpy.random.default_rng(3))
+    draw = pt.random.binomial(1, 0.3, size=(5,), rng=rng)
+    theirs = pytensor.function([], draw, mode="JAX")
+    assert any(isinstance(node.op, BinomialRV) for node in theirs.maker.fgraph.toposort())

@@ -240,6 +240,27 @@ def test_config_sections_are_pytensors_flags_and_warn_switches_are_accepted(monk
         theano.config.gcc.no_such_flag
 
 
+def test_the_first_releases_convolution_and_pooling_on_shared_filters_match_scipy(float64):
+    """theano.tensor.nnet.conv.conv2d (image_shape before filter_shape) and signal.downsample.max_pool_2d, the
+    LeNet tutorial's first imports; the shared filters give their own shape."""
+    from dltutorial.theano.tensor.nnet import conv
+    from dltutorial.theano.tensor.signal import downsample
+
+    filters = theano.shared(RNG.randn(2, 1, 3, 3))
+    images = T.tensor4("images")
+    maps = conv.conv2d(images, filters, image_shape=(1, 1, 6, 6))
+    pooled = downsample.max_pool_2d(maps, (2, 2), ignore_border=True)
+    image = RNG.randn(1, 1, 6, 6)
+    got_maps, got_pooled = theano.function([images], [maps, pooled])(image)
+    for k in range(2):
+        expected = scipy.signal.convolve2d(image[0, 0], filters.get_value()[k, 0], mode="valid")
+        bound = 2 * gamma(9, "float64") * scipy.signal.convolve2d(abs(image[0, 0]), abs(filters.get_value()[k, 0]),
+                                                                  mode="valid")
+        assert_within(got_maps[0, k], expected, bound, "conv.conv2d")
+        assert_within(got_pooled[0, k], expected.reshape(2, 2, 2, 2).max(axis=(1, 3)),
+                      bound.reshape(2, 2, 2, 2).max(axis=(1, 3)), "max_pool_2d")
+
+
 def test_missing_features_are_one_line_errors():
     with pytest.raises(AttributeError, match=r"^theano.sandbox.cuda is not provided by dltutorial.theano: .*jax"):
         theano.sandbox.cuda

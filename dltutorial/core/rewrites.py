@@ -347,19 +347,17 @@ def register_rewrites():
     # after elementwise fusion (position 49), which would fuse the two parts back
     optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
                    position=49.05)
-    # every mode includes "dltutorial_random"; the tag "jax" also reaches a scan's inner graph under
-    # JAX, which PyTensor rewrites with its own query
+    # every mode includes "dltutorial_random" (a scan's inner graph too: PyTensor rewrites it with the mode the
+    # scan was given, which the tutorials give as theirs)
     optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
-                                 "dltutorial_random", "jax")
+                                 "dltutorial_random")
     # in PyTensor's inplace phase (after its destroy handler is added at 49.5), as its random_make_inplace
     optdb.register("dltutorial_mrg_inplace", dfs_rewriter(mrg_uniform_inplace, ignore_newtrees=True),
                    "dltutorial_random", position=50.9)
     # after fusion, so that no later rewrite folds the cast back into the sum's dtype
-    optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", "jax",
-                   position=49.2)
-    # where PyTensor hands its own random draws their sizes as tuples under JAX (also inside scans: "jax")
-    optdb.register("dltutorial_jax_mrg_size_as_tuple", in2out(jax_size_as_tuple), "dltutorial_jax", "jax",
-                   position=100)
+    optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", position=49.2)
+    # where PyTensor hands its own random draws their sizes as tuples under JAX
+    optdb.register("dltutorial_jax_mrg_size_as_tuple", in2out(jax_size_as_tuple), "dltutorial_jax", position=100)
     # before canonicalize (position 1), which may drop the shape check the rewrite reads the row count from
     optdb.register("dltutorial_minibatch_slice_as_take", in2out(minibatch_slice_as_take), "dltutorial_jax",
                    position=0.9)

@@ -1,3 +1,3 @@
-"""``theano.tensor.signal``: ``pool``."""
+"""``theano.tensor.signal``: ``pool`` (and ``downsample``, its name in Theano's first releases)."""
 
-from . import pool  # noqa: F401
+from . import downsample, pool  # noqa: F401

@@ -2,9 +2,11 @@
 
 import pytensor.tensor as pt
 
-from ...core.nnet import conv2d as _conv2d
-from ...core.nnet import relu  # noqa: F401
-from .._missing import missing
+from pytensor.compile.sharedvalue import SharedVariable
+
+from ....core.nnet import conv2d as _conv2d
+from ....core.nnet import relu  # noqa: F401
+from ..._missing import missing
 
 sigmoid = pt.sigmoid
 softplus = pt.softplus
@@ -32,11 +34,19 @@ def categorical_crossentropy(coding_dist, true_dist):
 
 def conv2d(input, filters, input_shape=None, filter_shape=None, border_mode="valid", subsample=(1, 1),
            filter_flip=True, image_shape=None, **kwargs):
-    """A 2-D convolution, 'valid' or 'full' (``filter_flip``: a true convolution, as Theano's default)."""
+    """A 2-D convolution, 'valid' or 'full' (``filter_flip``: a true convolution, as Theano's default).
+
+    Shared filters need no ``filter_shape``: their value's shape is it.
+    """
+    if filter_shape is None and isinstance(filters, SharedVariable):
+        filter_shape = filters.get_value(borrow=True).shape
     if tuple(subsample) != (1, 1) or kwargs:
         raise missing("tensor.nnet", f"conv2d(subsample={tuple(subsample)}{', ' if kwargs else ''}{', '.join(kwargs)})")
     return _conv2d(input, filters, filter_shape=filter_shape, input_shape=input_shape or image_shape,
                    border_mode=border_mode, filter_flip=filter_flip)
+
+
+from . import conv  # noqa: E402,F401 (Theano's older module, theano.tensor.nnet.conv.conv2d)
 
 
 def __getattr__(name):
