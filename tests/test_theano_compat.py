@@ -207,6 +207,9 @@ def test_names_theano_code_of_the_time_calls(float64):
     assert "dot" in theano.pp(theano.dot(x, y))
     assert theano.scalar.upcast("float32", "int64") == "float64"  # the original hmc.py's call
 
+    for mode in (theano.Mode(linker="cvm", optimizer="fast_run"), theano.Mode(linker="py"), "FAST_COMPILE"):
+        assert theano.function([a], 2 * a, mode=mode)(3) == 6.0
+
     w = T.dscalar("w")
     times = theano.function([a, theano.In(w, value=2.0, name="w_by_name")], a * w)
     assert times(3) == 6.0 and times(3, w_by_name=5) == 15.0 and w.name == "w"  # the In's name is the keyword

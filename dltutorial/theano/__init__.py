@@ -23,6 +23,7 @@ from pytensor import shared
 from . import compile, ifelse, printing, sandbox, scalar, scan_module, tensor  # noqa: A004 (Theano's module names)
 from ._missing import missing
 from .compile.function import In, function
+from .compile.mode import Mode
 from .configuration import config
 from .scan_module import scan
 
@@ -32,7 +33,7 @@ pp = printing.pp
 theano = sys.modules[__name__]  # Theano's package held its own name: ``from theano import theano``
 __version__ = "1.0.5+dltutorial"  # the last Theano release whose API this follows
 
-__all__ = ["In", "compile", "config", "dot", "function", "grad", "ifelse", "pp", "printing", "sandbox", "scalar",
+__all__ = ["In", "Mode", "compile", "config", "dot", "function", "grad", "ifelse", "pp", "printing", "sandbox", "scalar",
            "scan", "scan_module", "shared", "tensor", "theano"]
 
 

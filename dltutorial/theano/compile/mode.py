@@ -25,5 +25,15 @@ def get_default_mode():
     return mode
 
 
+def Mode(linker=None, optimizer="default"):  # noqa: N802 (Theano's class name)
+    """``theano.Mode(linker='cvm', optimizer='fast_run')``: the default compile mode.
+
+    Theano's linkers and optimisers chose how a graph ran (Python or C
+    thunks, which rewrites), not what it computed; here the backend is what
+    a mode picks, and a Theano ``Mode`` picks the default one.
+    """
+    return get_default_mode()
+
+
 def __getattr__(name):
     raise missing("compile.mode", name)
