@@ -315,6 +315,45 @@ def test_a_theano_flag_with_a_value_its_setting_refuses_is_one_line(flag, proble
     assert (pytensor.config.floatX, pytensor.config.optimizer) == settings and not (tmp_path / "ran").exists()
 
 
+PYTHON2_SCRIPT = """import cPickle
+import numpy
+import theano
+import theano.tensor as T
+from helper import half
+
+x = T.dvector('x')
+f = theano.function([x], (x ** 2).sum())
+print 'sum of squares', f(numpy.arange(3.0))
+print 'half of 7 is', half(7)
+for i in xrange(2):
+    print i,
+print
+print {'a': 1}.keys()
+"""
+
+
+def test_a_python2_script_and_its_modules_run_translated_with_python2s_meaning(tmp_path):
+    """Integer division, print statements (a trailing comma too), xrange, cPickle, dict views as lists."""
+    pytest.importorskip("lib2to3", reason="python-future's futurize reads code with lib2to3 (Python <= 3.12)")
+    from dltutorial.theano.__main__ import main as runner
+
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "old.py").write_text(PYTHON2_SCRIPT)
+    (scripts / "helper.py").write_text("def half(n):\n    return n / 2\n")
+    originals = {path.name: path.read_text() for path in scripts.iterdir()}
+    with pytest.raises(SystemExit) as end:
+        runner([str(scripts / "old.py")])
+    assert end.value.code == (f"error: {scripts / 'old.py'} is Python 2 code (line 9: Missing parentheses in call to "
+                              "'print'. Did you mean print(...)?): run it with --python2, which translates it first")
+    done = subprocess.run([sys.executable, "-m", "dltutorial.theano", "--python2", "--write-python3",
+                           str(tmp_path / "python3"), "old.py"], cwd=scripts, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert done.stdout.splitlines() == ["sum of squares 5.0", "half of 7 is 3", "0 1 ", "['a']"], done.stderr
+    assert {path.name: path.read_text() for path in scripts.iterdir()} == originals  # the user's files as they were
+    assert "old_div(n, 2)" in (tmp_path / "python3" / "helper.py").read_text()
+
+
 def test_an_installed_theano_is_left_to_the_script_unless_asked(tmp_path):
     (tmp_path / "site" / "theano").mkdir(parents=True)
     (tmp_path / "site" / "theano" / "__init__.py").write_text("REAL = True\n")

@@ -9,14 +9,17 @@ layer anyway.
 """
 
 import argparse
+import contextlib
 import importlib
 import importlib.abc
 import importlib.util
 import os
 import runpy
 import sys
+import tempfile
 
 from .configuration import TheanoFlagError, apply_theano_flags
+from .python2 import Python2Error, python2_only, translate
 from .truth import use_theano_truth_tests
 
 
@@ -42,11 +45,34 @@ class TheanoAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m dltutorial.theano", description=__doc__.split("\n")[0])
     parser.add_argument("--replace-theano", action="store_true", help="use the layer even where Theano is installed")
+    parser.add_argument("--python2", action="store_true",
+                        help="a Python 2 script: translate it and the modules beside it first (python-future's "
+                             "futurize, which keeps Python 2's integer division); the user's files stay as they are")
+    parser.add_argument("--write-python3", metavar="DIR", help="with --python2: keep the translations in DIR")
     parser.add_argument("script", help="the Theano script to run")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     args = parser.parse_args(argv)
     if not os.path.isfile(args.script):
         sys.exit(f"error: {args.script}: no such script")
+    if args.write_python3 and not args.python2:
+        sys.exit("error: --write-python3 keeps what --python2 translates: give --python2 too")
+    if args.python2:
+        with contextlib.ExitStack() as scratch:
+            folder = args.write_python3 or scratch.enter_context(tempfile.TemporaryDirectory(prefix="python3-"))
+            try:
+                translated = translate(args.script, folder)
+            except Python2Error as error:
+                sys.exit(f"error: {error}")
+            run(str(translated), args)
+        return
+    why = python2_only(args.script)
+    if why is not None:
+        sys.exit(f"error: {args.script} is Python 2 code ({why}): run it with --python2, which translates it first")
+    run(args.script, args)
+
+
+def run(script, args):
+    """Run ``script`` as ``__main__`` with ``args.args``, Theano's flags applied and ``theano`` the layer."""
     try:
         unknown = apply_theano_flags(os.environ.get("THEANO_FLAGS", ""))
     except TheanoFlagError as error:
@@ -57,8 +83,8 @@ def main(argv=None):
         sys.meta_path.insert(0, TheanoAlias())
         use_theano_truth_tests()
     sys.argv = [args.script] + args.args
-    sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
-    runpy.run_path(args.script, run_name="__main__")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    runpy.run_path(script, run_name="__main__")
 
 
 if __name__ == "__main__":
