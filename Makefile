@@ -13,7 +13,7 @@ export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 setup: $(SETUP)
 
 # PyPI brings everything, PyTensor's BLAS (scipy-openblas32) included: no system packages needed.  uv installs it
-# (into .venv, from PyPI as pip would): 17 s where pip took 86 (AMD EPYC, 2 cores, empty caches).
+# into .venv, from PyPI as pip would, in a fraction of pip's time (README.md).
 UV := $(VENV)/bin/uv
 $(SETUP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
