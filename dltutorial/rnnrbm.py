@@ -339,7 +339,7 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         folder = find_music(dataset)
         train_files = midi_files(folder / "train")
         test_files = midi_files(folder / "test") if (folder / "test").is_dir() else []
-        if not piano_rolls(train_files, dt=dt):  # found before compiling, not after
+        if not any(piano_rolls([f], dt=dt) for f in train_files):  # before compiling; stops at a piece with notes
             raise ArgumentError("Training set is empty! (did you download the data files?)")
         model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, mode=run.mode)
         checkpoint = Checkpoint(run.checkpoint("training"), [model.train_function])

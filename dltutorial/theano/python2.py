@@ -19,7 +19,7 @@ from ..core.errors import TutorialError
 
 
 class Python2Error(TutorialError, SyntaxError):
-    """A Python 2 script run without --python2, or one the translator cannot read."""
+    """A script the translator cannot read, or a translator that cannot run here."""
 
 
 def _futurize(files):
@@ -69,4 +69,3 @@ def python2_only(script):
         except SyntaxError:
             return None
     return why
-

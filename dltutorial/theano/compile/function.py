@@ -27,30 +27,29 @@ class Function:
     """
 
     def __init__(self, compiled):
-        self.compiled = compiled
-        self.fn = compiled  # what dltutorial.core.compile.pytensor_function unwraps
+        self.fn = compiled  # a TutorialFunction, which dltutorial.core.compile.pytensor_function unwraps
 
     def __call__(self, *args, **kwargs):
-        return self.compiled(*args, **kwargs)
+        return self.fn(*args, **kwargs)
 
     @property
     def maker(self):
-        return pytensor_function(self.compiled).maker
+        return pytensor_function(self).maker
 
     @property
     def name(self):
-        return pytensor_function(self.compiled).name
+        return pytensor_function(self).name
 
     @property
     def trust_input(self):
-        return pytensor_function(self.compiled).trust_input
+        return pytensor_function(self).trust_input
 
     def copy(self, share_memory=False, swap=None, delete_updates=False, name=None):
         """A copy of the function, as Theano's ``Function.copy``: sharing its storage, with shared variables swapped
         (``swap={old: new}``), without its updates."""
-        copied = pytensor_function(self.compiled).copy(share_memory=share_memory, swap=swap,
-                                                       delete_updates=delete_updates, name=name)
-        return Function(type(self.compiled)(copied, self.compiled.defaults))
+        copied = pytensor_function(self).copy(share_memory=share_memory, swap=swap, delete_updates=delete_updates,
+                                              name=name)
+        return Function(type(self.fn)(copied, self.fn.defaults))
 
 
 def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,

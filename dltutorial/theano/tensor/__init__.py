@@ -4,10 +4,10 @@ Differences kept as Theano had them: :func:`round` rounds halves away from
 zero by default (PyTensor's rounds them to even).
 """
 
+import importlib
+
 import pytensor.tensor as _pt
 from pytensor.tensor import *  # noqa: F401,F403 (Theano's T.matrix, T.dot, T.nnet ... are these names)
-
-import importlib
 
 from .._missing import missing
 from . import nnet, shared_randomstreams  # noqa: F401
