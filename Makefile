@@ -7,7 +7,7 @@ ARGS   ?=
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
-.PHONY: setup test test-all docs notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
+.PHONY: setup test test-all docs docs-catalogues notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
         train-ca train-hmc train-lstm train-lstm-chars train-rnnslu train-rnnrbm reproduce bench bench-theano clean
 
 setup: $(SETUP)
@@ -30,10 +30,11 @@ QUICK_CASES := not (backends or notebooks or processes or resume or bench or tra
 test: $(SETUP)
 	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=10 -m "$(QUICK_CASES)"
 
-test-all: $(SETUP)
+test-all: $(DOCS_SETUP)
 	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=20
 
-# The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors.
+# The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors;
+# in English (docs/_build/html) and in Chinese from the catalogues in docs/locale (docs/_build/html/zh_CN).
 DOCS_SETUP := $(VENV)/.docs-installed
 $(DOCS_SETUP): $(SETUP)
 	$(UV) pip install -q --python $(PYTHON) -e ".[docs]"
@@ -41,11 +42,21 @@ $(DOCS_SETUP): $(SETUP)
 
 docs: $(DOCS_SETUP)
 	$(PYTHON) -m sphinx -W --keep-going -q -b html docs docs/_build/html
-	@echo "built: open docs/_build/html/index.html in a browser"
+	$(PYTHON) -m sphinx -W --keep-going -q -b html -D language=zh_CN docs docs/_build/html/zh_CN
+	@echo "built: open docs/_build/html/index.html (English) or docs/_build/html/zh_CN/index.html (Chinese) in a browser"
 
-# Every page with code cells as a Jupyter notebook in notebooks/ (the pages are the source; see docs/notebooks.py).
-notebooks: $(SETUP)
-	$(PYTHON) docs/notebooks.py notebooks
+# After an English page changes: its messages again (docs/_build/gettext), merged into the Chinese catalogues,
+# where new ones are empty and changed ones fuzzy until translated (tests/test_docs_translation.py lists them).
+docs-catalogues: $(DOCS_SETUP)
+	$(PYTHON) -m sphinx -q -b gettext -D nb_execution_mode=off docs docs/_build/gettext
+	$(PYTHON) -m sphinx_intl update -p docs/_build/gettext -d docs/locale -l zh_CN
+
+# Every page with code cells as a Jupyter notebook in notebooks/ (the pages are the source; see docs/notebooks.py);
+# make notebooks LANG=zh_CN: in Chinese, in notebooks/zh_CN/.  LANG is also the locale variable, which make would
+# pass on to the commands: read here as the notebooks' language, it is kept out of their environment.
+NOTEBOOKS_LANG := $(filter-out en,$(if $(filter command line,$(origin LANG)),$(LANG)))
+notebooks: $(if $(NOTEBOOKS_LANG),$(DOCS_SETUP),$(SETUP))
+	$(if $(NOTEBOOKS_LANG),env -u LANG) $(PYTHON) docs/notebooks.py $(if $(NOTEBOOKS_LANG),--language $(NOTEBOOKS_LANG) notebooks/$(NOTEBOOKS_LANG),notebooks)
 	@echo "open them with: jupyter lab notebooks/ (pip install jupyterlab), or any notebook editor"
 
 data: $(SETUP)
