@@ -13,26 +13,36 @@ Training has two phases (Bengio et al., 2007):
 The lower layers are deterministic while layer ``k`` is pretrained, so the
 codes they produce for the training set can be computed once per layer and
 cached, instead of being recomputed at every step (the speed-up the
-tutorial's text suggests).  ``cache_codes=True`` does this.
+tutorial's text suggests).  ``cache_codes=True`` does this, as a visible
+step applied to each compiled pretraining function.
 """
 
 import numpy
 import pytensor.tensor as pt
 
+from .core.compile import In, compile_function
 from .core.data import image_side, load_data
 from .core.minibatches import n_batches
 from .core.plots import save_curves, save_filters
 from .core.random_init import random_stream
 from .core.runs import Run
-from .core.stack import PretrainedStack
-from .core.steps import compile_pretraining_step
+from .core.steps import with_cached_codes
 from .core.training import early_stopping, report_time, train_epochs
 from .dA import dA
+from .logistic_sgd import LogisticRegression
+from .mlp import HiddenLayer
 
 
 # start-snippet-1
-class SdA(PretrainedStack):
-    """Stacked denoising autoencoder: sigmoid layers whose weights are shared with dAs."""
+class SdA:
+    """Stacked denoising auto-encoder class (SdA).
+
+    A stacked denoising autoencoder is obtained by stacking several dAs: the
+    hidden layer of the dA at layer ``i`` becomes the input of the dA at layer
+    ``i + 1``; the first dA takes the SdA's input, and the last dA's hidden
+    layer feeds a logistic regression layer.  The network, seen as an MLP,
+    has sigmoid layers that share their weights with the dAs.
+    """
 
     def __init__(self, numpy_rng, theano_rng=None, n_ins=784, hidden_layers_sizes=[500, 500],
                  n_outs=10, corruption_levels=[0.1, 0.1]):
@@ -45,18 +55,43 @@ class SdA(PretrainedStack):
         :param n_outs: dimension of the output of the network
         :param corruption_levels: amount of corruption to use for each layer
         """
+        self.sigmoid_layers = []
+        self.dA_layers = []
+        self.params = []
+        self.n_layers = len(hidden_layers_sizes)
         self.corruption_levels = list(corruption_levels)
+        if self.n_layers < 1:
+            raise ValueError("an SdA needs at least one hidden layer")
         if theano_rng is None:
             theano_rng = random_stream(numpy_rng.randint(2 ** 30))
+        self.x = pt.matrix("x")  # the data is presented as rasterized images
+        self.y = pt.ivector("y")  # the labels are presented as 1D vector of [int] labels
 
-        def shared_dA(layer_input, n_visible, n_hidden, sigmoid_layer):
-            return dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input, n_visible=n_visible,
-                      n_hidden=n_hidden, W=sigmoid_layer.W, bhid=sigmoid_layer.b)
-
-        super().__init__(numpy_rng, n_ins, hidden_layers_sizes, n_outs, shared_dA)
-        self.dA_layers = self.unsupervised_layers
+        for i in range(self.n_layers):
+            # the input size is the number of hidden units of the layer below, or the input size for the first
+            input_size = n_ins if i == 0 else hidden_layers_sizes[i - 1]
+            # the input is the activation of the hidden layer below, or the SdA's input for the first layer
+            layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
+            sigmoid_layer = HiddenLayer(rng=numpy_rng, input=layer_input, n_in=input_size,
+                                        n_out=hidden_layers_sizes[i], activation=pt.sigmoid)
+            self.sigmoid_layers.append(sigmoid_layer)
+            # the sigmoid layers' parameters are the network's; the dAs' visible biases serve in pretraining only
+            self.params.extend(sigmoid_layer.params)
+            # a denoising autoencoder that shares its weights with this layer
+            dA_layer = dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input, n_visible=input_size,
+                          n_hidden=hidden_layers_sizes[i], W=sigmoid_layer.W, bhid=sigmoid_layer.b)
+            self.dA_layers.append(dA_layer)
+        # a logistic layer on top of the MLP
+        self.logLayer = LogisticRegression(input=self.sigmoid_layers[-1].output, n_in=hidden_layers_sizes[-1],
+                                           n_out=n_outs)
+        self.params.extend(self.logLayer.params)
+        # the cost of the second phase of training: the negative log likelihood of the logistic regression
+        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
+        # the number of errors made on the minibatch given by self.x and self.y
+        self.errors = self.logLayer.errors(self.y)
         # end-snippet-1
 
+    # start-snippet-4
     def pretraining_functions(self, train_set_x, batch_size, cache_codes=True, *, mode=None):
         """Compile one training function per dA layer.
 
@@ -65,23 +100,102 @@ class SdA(PretrainedStack):
 
         :param train_set_x: shared variable holding the training data
         :param batch_size: size of a minibatch
-        :param cache_codes: layers above the first read the codes of the
-            layer below from a cache computed once (see :class:`~dltutorial.core.training.CachedInputFunction`)
+        :param cache_codes: layers above the first read the codes of the layer
+            below from a cache computed once (:func:`~dltutorial.core.steps.with_cached_codes`)
             instead of recomputing them at every step; the costs are the same
         :param mode: the compile mode (None: the default)
         """
-        index = pt.lscalar("index")
-        corruption_level = pt.scalar("corruption")
-        learning_rate = pt.scalar("lr")
-        defaults = {"corruption": 0.2, "lr": 0.1}
+        index = pt.lscalar("index")  # index to a minibatch
+        corruption_level = pt.scalar("corruption")  # % of corruption to use
+        learning_rate = pt.scalar("lr")  # learning rate to use
+        batch_begin = index * batch_size  # beginning of a batch, given `index`
+        batch_end = batch_begin + batch_size  # ending of a batch given `index`
+
         pretrain_fns = []
-        for i, dA_layer in enumerate(self.dA_layers):
+        for dA_layer in self.dA_layers:
+            # get the cost and the updates list
             cost, updates = dA_layer.get_cost_updates(corruption_level, learning_rate)
-            pretrain_fns.append(compile_pretraining_step(
-                [index, corruption_level, learning_rate], cost, updates, defaults, batch_size,
-                layer_input=dA_layer.x, n_visible=dA_layer.n_visible, network_input=self.x,
-                train_set_x=train_set_x, cache_codes=cache_codes, name=f"pretrain_layer_{i}", mode=mode))
+            # compile the function
+            fn = compile_function(
+                inputs=[index, In(corruption_level, value=0.2), In(learning_rate, value=0.1)],
+                outputs=cost,
+                updates=updates,
+                givens={self.x: train_set_x[batch_begin: batch_end]},
+                mode=mode,
+            )
+            if cache_codes and dA_layer.x is not self.x:
+                # the layers below are fixed while this one trains: their codes are computed once, not every step
+                fn = with_cached_codes(fn, layer_input=dA_layer.x, network_input=self.x, train_set_x=train_set_x)
+            pretrain_fns.append(fn)
         return pretrain_fns
+    # end-snippet-4
+
+    # start-snippet-5
+    def build_finetune_functions(self, datasets, batch_size, learning_rate, *, mode=None):
+        """Compile ``train_fn``, one step of finetuning, and the functions that score the validation and test sets.
+
+        :param datasets: ``[(train_x, train_y), (valid_x, valid_y), (test_x, test_y)]`` as ``load_data`` returns
+        :param batch_size: size of a minibatch
+        :param learning_rate: learning rate used during finetune stage
+        :param mode: the compile mode (None: the default)
+        :returns: ``train_fn(index)`` (one SGD step, returns the cost), and ``valid_score()``,
+            ``test_score()``, which return the error of every validation/test minibatch
+        """
+        (train_set_x, train_set_y) = datasets[0]
+        (valid_set_x, valid_set_y) = datasets[1]
+        (test_set_x, test_set_y) = datasets[2]
+        # compute number of minibatches for validation and testing
+        n_valid_batches = n_batches(valid_set_x, batch_size)
+        n_test_batches = n_batches(test_set_x, batch_size)
+
+        index = pt.lscalar("index")  # index to a [mini]batch
+        # compute the gradients with respect to the model parameters
+        gparams = pt.grad(self.finetune_cost, self.params)
+        # compute list of fine-tuning updates
+        updates = [(param, param - gparam * learning_rate) for param, gparam in zip(self.params, gparams)]
+
+        train_fn = compile_function(
+            inputs=[index],
+            outputs=self.finetune_cost,
+            updates=updates,
+            givens={
+                self.x: train_set_x[index * batch_size: (index + 1) * batch_size],
+                self.y: train_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            name="train",
+            mode=mode,
+        )
+        test_score_i = compile_function(
+            [index],
+            self.errors,
+            givens={
+                self.x: test_set_x[index * batch_size: (index + 1) * batch_size],
+                self.y: test_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            name="test",
+            mode=mode,
+        )
+        valid_score_i = compile_function(
+            [index],
+            self.errors,
+            givens={
+                self.x: valid_set_x[index * batch_size: (index + 1) * batch_size],
+                self.y: valid_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            name="valid",
+            mode=mode,
+        )
+
+        # a function that scans the entire validation set
+        def valid_score():
+            return [valid_score_i(i) for i in range(n_valid_batches)]
+
+        # a function that scans the entire test set
+        def test_score():
+            return [test_score_i(i) for i in range(n_test_batches)]
+
+        return train_fn, valid_score, test_score
+    # end-snippet-5
 
 
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training_epochs=1000,

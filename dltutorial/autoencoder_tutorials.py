@@ -28,7 +28,7 @@ from .core.minibatches import minibatch_givens, n_batches
 from .core.nnet import elu
 from .core.plots import save_curves, save_filters, save_image, save_scatter
 from .core.runs import Run
-from .core.steps import adam_step, compile_pretraining_step, empty_codes, evaluate
+from .core.steps import adam_step, empty_codes, evaluate, with_cached_codes
 from .core.training import train_epochs
 from .core.updates import adam
 from .logistic_sgd import LogisticRegression
@@ -230,10 +230,11 @@ def training_phases(stack, x, data_x, batch_size, learning_rate, l2_reg, cache_c
                        name="phase1", mode=mode)
     phase2_loss = pt.mean((layer3.output - hidden1) ** 2) + l2_penalty([layer2.W, layer3.W], l2_reg)
     phase2_updates = adam(phase2_loss, layer2.params + layer3.params, lr=learning_rate)  # layer 1 frozen
-    n_hidden1 = layer1.W.get_value(borrow=True).shape[1]
-    phase2 = compile_pretraining_step([pt.lscalar("index")], phase2_loss, phase2_updates, None, batch_size,
-                                      layer_input=hidden1, n_visible=n_hidden1, network_input=x, train_set_x=data_x,
-                                      cache_codes=cache_codes, name="phase2", mode=mode)
+    index = pt.lscalar("index")
+    phase2 = compile_function([index], phase2_loss, updates=phase2_updates, name="phase2", mode=mode,
+                              givens={x: data_x[index * batch_size: (index + 1) * batch_size]})
+    if cache_codes:
+        phase2 = with_cached_codes(phase2, layer_input=hidden1, network_input=x, train_set_x=data_x)
     return phase1, phase2
 
 

@@ -22,7 +22,7 @@ import pytensor.tensor as pt
 
 from .core.compile import compile_function
 from .core.data import image_side, load_data
-from .core.minibatches import minibatch_givens, n_batches
+from .core.minibatches import n_batches
 from .core.plots import save_filters
 from .core.random_init import sigmoid_weights
 from .core.runs import Run
@@ -119,9 +119,14 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
         rng = numpy.random.RandomState(123)
         ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
         cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
-        train_ca = compile_function([index], [pt.mean(ca.L_rec), pt.sqrt(ca.L_jacob)], updates=updates,
-                                    givens=minibatch_givens(index, batch_size, (x, train_set_x)), name="train_ca",
-                                    mode=run.mode)
+        train_ca = compile_function(
+            [index],
+            [pt.mean(ca.L_rec), pt.sqrt(ca.L_jacob)],
+            updates=updates,
+            givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]},
+            name="train_ca",
+            mode=run.mode,
+        )
 
         costs = train_epochs(train_ca, n_train_batches, training_epochs,
                              line="Training epoch {epoch}, reconstruction cost  {cost[0]}  jacobian norm  {cost[1]}",

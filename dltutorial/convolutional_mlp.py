@@ -19,13 +19,13 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from .core.compile import compile_function
 from .core.data import DataError, image_side, load_data
 from .core.files import save_pickle
 from .core.minibatches import n_batches
 from .core.nnet import conv2d, pool_2d
 from .core.plots import save_curves, save_filters
 from .core.runs import Run
-from .core.steps import build_evaluators, sgd_training_function
 from .core.training import early_stopping, report_time
 from .logistic_sgd import LogisticRegression
 from .mlp import HiddenLayer
@@ -124,20 +124,64 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
     with Run("lenet5", locals()) as run:
         rng = numpy.random.RandomState(23455)
         datasets = load_data(dataset)
-        train_set_x, _ = datasets[0]
-        n_train_batches = n_batches(train_set_x, batch_size)
+        train_set_x, train_set_y = datasets[0]
+        valid_set_x, valid_set_y = datasets[1]
+        test_set_x, test_set_y = datasets[2]
         side = image_side(train_set_x, dataset)
+        # compute number of minibatches for training, validation and testing
+        n_train_batches = n_batches(train_set_x, batch_size)
 
         print("... building the model")
-        index = pt.lscalar("index")
+        index = pt.lscalar("index")  # index to a [mini]batch
         x = pt.matrix("x")  # the data is presented as rasterised images
         y = pt.ivector("y")  # the labels are presented as a 1-D vector of int labels
         model = LeNet5(rng, x, batch_size, image_side=side, nkerns=nkerns)
+        # the cost we minimize during training is the NLL of the model
         cost = model.negative_log_likelihood(y)
-        validate_model, test_model = build_evaluators(index, batch_size, x, y, model.errors(y), datasets,
-                                                      mode=run.mode)
-        train_model = sgd_training_function(index, batch_size, x, y, cost, model.params, learning_rate, datasets[0],
-                                            mode=run.mode)
+
+        n_valid_batches = n_batches(valid_set_x, batch_size)  # (after the model, which checks the images' size)
+        n_test_batches = n_batches(test_set_x, batch_size)
+
+        # start-snippet-3
+        # create a function to compute the mistakes that are made by the model
+        test_model = compile_function(
+            [index],
+            model.errors(y),
+            givens={
+                x: test_set_x[index * batch_size: (index + 1) * batch_size],
+                y: test_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+        validate_model = compile_function(
+            [index],
+            model.errors(y),
+            givens={
+                x: valid_set_x[index * batch_size: (index + 1) * batch_size],
+                y: valid_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+
+        # create a list of gradients for all model parameters
+        grads = pt.grad(cost, model.params)
+
+        # train_model is a function that updates the model parameters by SGD; since this model has many
+        # parameters, it would be tedious to write the update rules by hand, so the updates list is built
+        # by looping over all (params[i], grads[i]) pairs
+        updates = [(param_i, param_i - learning_rate * grad_i) for param_i, grad_i in zip(model.params, grads)]
+
+        train_model = compile_function(
+            [index],
+            cost,
+            updates=updates,
+            givens={
+                x: train_set_x[index * batch_size: (index + 1) * batch_size],
+                y: train_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+        # end-snippet-3
 
         def announce(iteration):
             if iteration % 100 == 0:
@@ -147,7 +191,9 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
             save_pickle([p.get_value() for p in model.params], run.path("best_model.pkl"))
 
         print("... training")
-        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+        result = early_stopping(train_model, n_train_batches,
+                                lambda: [validate_model(i) for i in range(n_valid_batches)],
+                                lambda: [test_model(i) for i in range(n_test_batches)],
                                 n_epochs=n_epochs, patience=10000, on_best=save_best, on_iteration=announce,
                                 checkpoint=run.checkpoint("training"))
         print("Optimization complete.")

@@ -21,7 +21,7 @@ import pytensor.tensor as pt
 
 from .core.compile import compile_function
 from .core.data import image_side, load_data
-from .core.minibatches import minibatch_givens, n_batches
+from .core.minibatches import n_batches
 from .core.plots import save_filters
 from .core.random_init import random_stream, sigmoid_weights
 from .core.runs import Run
@@ -127,8 +127,13 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
             theano_rng = random_stream(rng.randint(2 ** 30))
             da = dA(numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=n_visible, n_hidden=500)
             cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=learning_rate)
-            train_da = compile_function([index], cost, updates=updates, mode=run.mode,
-                                        givens=minibatch_givens(index, batch_size, (x, train_set_x)))
+            train_da = compile_function(
+                [index],
+                cost,
+                updates=updates,
+                givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]},
+                mode=run.mode,
+            )
             costs = train_epochs(train_da, n_train_batches, training_epochs,
                                  line="Training epoch {epoch}, cost  {cost}",
                                  checkpoint=run.checkpoint(f"corruption{percent}"))

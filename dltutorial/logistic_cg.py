@@ -15,7 +15,7 @@ import scipy.optimize
 
 from .core.compile import compile_function
 from .core.data import load_data
-from .core.minibatches import n_batches, rows
+from .core.minibatches import n_batches
 from .core.runs import Run
 from .core.training import report_time
 from .logistic_sgd import LogisticRegression
@@ -34,6 +34,8 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_siz
     with Run("logistic_cg", locals()) as run:
         datasets = load_data(mnist_pkl_gz)
         train_set_x, train_set_y = datasets[0]
+        valid_set_x, valid_set_y = datasets[1]
+        test_set_x, test_set_y = datasets[2]
         n_in = train_set_x.get_value(borrow=True).shape[1]
         n_out = 10  # number of output units
 
@@ -51,18 +53,50 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_siz
         # end-snippet-1
         cost = classifier.negative_log_likelihood(y).mean()
 
-        def offset_givens(set_x, set_y):
-            # these functions take the offset of the minibatch's first example, not its index
-            return {x: rows(set_x, minibatch_offset, batch_size), y: rows(set_y, minibatch_offset, batch_size)}
-
-        test_model = compile_function([minibatch_offset], classifier.errors(y), givens=offset_givens(*datasets[2]),
-                                      mode=run.mode)
-        validate_model = compile_function([minibatch_offset], classifier.errors(y),
-                                          givens=offset_givens(*datasets[1]), mode=run.mode)
-        batch_cost = compile_function([minibatch_offset], cost, givens=offset_givens(train_set_x, train_set_y),
-                                      mode=run.mode)
-        batch_grad = compile_function([minibatch_offset], pt.grad(cost, theta),
-                                      givens=offset_givens(train_set_x, train_set_y), mode=run.mode)
+        # these functions take the offset of the minibatch's first example, not its index
+        # compile a function that computes the mistakes that are made by the model on a minibatch
+        test_model = compile_function(
+            [minibatch_offset],
+            classifier.errors(y),
+            givens={
+                x: test_set_x[minibatch_offset:minibatch_offset + batch_size],
+                y: test_set_y[minibatch_offset:minibatch_offset + batch_size],
+            },
+            name="test",
+            mode=run.mode,
+        )
+        validate_model = compile_function(
+            [minibatch_offset],
+            classifier.errors(y),
+            givens={
+                x: valid_set_x[minibatch_offset:minibatch_offset + batch_size],
+                y: valid_set_y[minibatch_offset:minibatch_offset + batch_size],
+            },
+            name="validate",
+            mode=run.mode,
+        )
+        # compile a function that returns the cost of a minibatch
+        batch_cost = compile_function(
+            [minibatch_offset],
+            cost,
+            givens={
+                x: train_set_x[minibatch_offset:minibatch_offset + batch_size],
+                y: train_set_y[minibatch_offset:minibatch_offset + batch_size],
+            },
+            name="batch_cost",
+            mode=run.mode,
+        )
+        # compile a function that returns the gradient of the minibatch with respect to theta
+        batch_grad = compile_function(
+            [minibatch_offset],
+            pt.grad(cost, theta),
+            givens={
+                x: train_set_x[minibatch_offset:minibatch_offset + batch_size],
+                y: train_set_y[minibatch_offset:minibatch_offset + batch_size],
+            },
+            name="batch_grad",
+            mode=run.mode,
+        )
         n_train, n_valid, n_test = (n_batches(d[0], batch_size) for d in datasets)
 
         costs = []  # the training cost at each evaluation by fmin_cg

@@ -26,7 +26,6 @@ from .core.data import DataError, load_data  # noqa: F401  (the tutorial imports
 from .core.files import save_pickle
 from .core.minibatches import n_batches
 from .core.runs import MissingRunFile, Run, newest_run_file
-from .core.steps import build_evaluators, sgd_training_function
 from .core.training import early_stopping, report_time
 
 
@@ -112,7 +111,12 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
     with Run("logistic_sgd", locals()) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
+        valid_set_x, valid_set_y = datasets[1]
+        test_set_x, test_set_y = datasets[2]
+        # compute number of minibatches for training, validation and testing
         n_train_batches = n_batches(train_set_x, batch_size)
+        n_valid_batches = n_batches(valid_set_x, batch_size)
+        n_test_batches = n_batches(test_set_x, batch_size)
 
         # start-snippet-3
         print("... building the model")
@@ -121,12 +125,49 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
         y = pt.ivector("y")  # labels, presented as 1D vector of [int] labels
         n_in = train_set_x.get_value(borrow=True).shape[1]
         classifier = LogisticRegression(input=x, n_in=n_in, n_out=10)
+        # the cost we minimize during training is the negative log likelihood of the model in symbolic format
         cost = classifier.negative_log_likelihood(y)
 
-        validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets,
-                                                      mode=run.mode)
-        train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
-                                            learning_rate, datasets[0], mode=run.mode)
+        # compiling a function that computes the mistakes that are made by the model on a minibatch
+        test_model = compile_function(
+            inputs=[index],
+            outputs=classifier.errors(y),
+            givens={
+                x: test_set_x[index * batch_size: (index + 1) * batch_size],
+                y: test_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+        validate_model = compile_function(
+            inputs=[index],
+            outputs=classifier.errors(y),
+            givens={
+                x: valid_set_x[index * batch_size: (index + 1) * batch_size],
+                y: valid_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+
+        # compute the gradient of cost with respect to theta = (W,b)
+        g_W = pt.grad(cost=cost, wrt=classifier.W)
+        g_b = pt.grad(cost=cost, wrt=classifier.b)
+
+        # specify how to update the parameters of the model as a list of (variable, update expression) pairs
+        updates = [(classifier.W, classifier.W - learning_rate * g_W),
+                   (classifier.b, classifier.b - learning_rate * g_b)]
+
+        # compiling a function `train_model` that returns the cost, but at the same time updates the parameter
+        # of the model based on the rules defined in `updates`
+        train_model = compile_function(
+            inputs=[index],
+            outputs=cost,
+            updates=updates,
+            givens={
+                x: train_set_x[index * batch_size: (index + 1) * batch_size],
+                y: train_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
         # end-snippet-3
 
         def save_best_model():
@@ -136,7 +177,9 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
 
         # start-snippet-4
         print("... training the model")
-        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+        result = early_stopping(train_model, n_train_batches,
+                                lambda: [validate_model(i) for i in range(n_valid_batches)],
+                                lambda: [test_model(i) for i in range(n_test_batches)],
                                 n_epochs=n_epochs, patience=5000, on_best=save_best_model,
                                 checkpoint=run.checkpoint("training"))
         # end-snippet-4

@@ -13,10 +13,10 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from .core.compile import compile_function
 from .core.data import load_data
 from .core.minibatches import n_batches
 from .core.runs import Run
-from .core.steps import build_evaluators, sgd_training_function
 from .core.training import early_stopping, report_time
 from .logistic_sgd import LogisticRegression
 
@@ -93,27 +93,75 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     """
     with Run("mlp", locals()) as run:
         datasets = load_data(dataset)
-        train_set_x, _ = datasets[0]
+        train_set_x, train_set_y = datasets[0]
+        valid_set_x, valid_set_y = datasets[1]
+        test_set_x, test_set_y = datasets[2]
+        # compute number of minibatches for training, validation and testing
         n_train_batches = n_batches(train_set_x, batch_size)
+        n_valid_batches = n_batches(valid_set_x, batch_size)
+        n_test_batches = n_batches(test_set_x, batch_size)
 
         print("... building the model")
-        index = pt.lscalar("index")
-        x = pt.matrix("x")
-        y = pt.ivector("y")
+        index = pt.lscalar("index")  # index to a [mini]batch
+        x = pt.matrix("x")  # the data is presented as rasterized images
+        y = pt.ivector("y")  # the labels are presented as 1D vector of [int] labels
         rng = numpy.random.RandomState(1234)
         n_in = train_set_x.get_value(borrow=True).shape[1]
         # start-snippet-3
+        # construct the MLP class
         classifier = MLP(rng=rng, input=x, n_in=n_in, n_hidden=n_hidden, n_out=10)
+        # the cost we minimize during training is the negative log likelihood of the model plus the
+        # regularization terms (L1 and L2); cost is expressed here symbolically
         cost = classifier.negative_log_likelihood(y) + L1_reg * classifier.L1 + L2_reg * classifier.L2_sqr
         # end-snippet-3
 
-        validate_model, test_model = build_evaluators(index, batch_size, x, y, classifier.errors(y), datasets,
-                                                      mode=run.mode)
-        train_model = sgd_training_function(index, batch_size, x, y, cost, classifier.params,
-                                            learning_rate, datasets[0], mode=run.mode)
+        # compiling a function that computes the mistakes that are made by the model on a minibatch
+        test_model = compile_function(
+            inputs=[index],
+            outputs=classifier.errors(y),
+            givens={
+                x: test_set_x[index * batch_size:(index + 1) * batch_size],
+                y: test_set_y[index * batch_size:(index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+        validate_model = compile_function(
+            inputs=[index],
+            outputs=classifier.errors(y),
+            givens={
+                x: valid_set_x[index * batch_size:(index + 1) * batch_size],
+                y: valid_set_y[index * batch_size:(index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+
+        # start-snippet-5
+        # compute the gradient of cost with respect to theta (stored in params); the resulting gradients
+        # are stored in a list gparams
+        gparams = [pt.grad(cost, param) for param in classifier.params]
+
+        # specify how to update the parameters of the model as a list of (variable, update expression) pairs;
+        # zip pairs each parameter with its gradient
+        updates = [(param, param - learning_rate * gparam) for param, gparam in zip(classifier.params, gparams)]
+
+        # compiling a function `train_model` that returns the cost, but at the same time updates the parameter
+        # of the model based on the rules defined in `updates`
+        train_model = compile_function(
+            inputs=[index],
+            outputs=cost,
+            updates=updates,
+            givens={
+                x: train_set_x[index * batch_size: (index + 1) * batch_size],
+                y: train_set_y[index * batch_size: (index + 1) * batch_size],
+            },
+            mode=run.mode,
+        )
+        # end-snippet-5
 
         print("... training")
-        result = early_stopping(train_model, n_train_batches, validate_model, test_model,
+        result = early_stopping(train_model, n_train_batches,
+                                lambda: [validate_model(i) for i in range(n_valid_batches)],
+                                lambda: [test_model(i) for i in range(n_test_batches)],
                                 n_epochs=n_epochs, patience=10000, checkpoint=run.checkpoint("training"))
         print(("Optimization complete. Best validation score of %f %% obtained at iteration %i, "
                "with test performance %f %%")

@@ -28,7 +28,7 @@ import pytensor.tensor as pt
 from .core.compile import compile_function
 from .core.data import image_side, load_data
 from .core.errors import ArgumentError
-from .core.minibatches import minibatch_givens, n_batches
+from .core.minibatches import n_batches
 from .core.modes import compile_mode
 from .core.plots import save_filters, save_image
 from .core.random_init import random_stream, sigmoid_weights
@@ -230,8 +230,15 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
                                            borrow=True)
         rbm = RBM(input=x, n_visible=n_visible, n_hidden=n_hidden, numpy_rng=rng, theano_rng=theano_rng)
         cost, updates = rbm.get_cost_updates(lr=learning_rate, persistent=persistent_chain, k=15, mode=run.mode)
-        train_rbm = compile_function([index], cost, updates=updates, mode=run.mode, name="train_rbm",
-                                     givens=minibatch_givens(index, batch_size, (x, train_set_x)))
+        train_rbm = compile_function(
+            [index],
+            cost,
+            updates=updates,
+            givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]},
+            name="train_rbm",
+            mode=run.mode,
+        )
+
         def save_epoch_filters(epoch):
             save_filters(rbm.W.get_value(borrow=True), run.path("filters_at_epoch_%i.png" % epoch))
 
@@ -252,7 +259,7 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
         for idx in range(n_samples):
             # successive samples are too correlated: plot one every `plot_every` steps
             vis_mf, _ = sample_fn()
-            print(" ... plotting sample ", idx)
+            print(" ... plotting sample %d" % idx)
             image_data[(side + 1) * idx:(side + 1) * idx + side, :] = tile_raster_images(
                 X=numpy.asarray(vis_mf), img_shape=(side, side), tile_shape=(1, n_chains), tile_spacing=(1, 1))
         save_image(image_data, run.path("samples.png"))

@@ -397,7 +397,7 @@ ORIGINAL_LINES = {
             "     epoch %i, minibatch %i/%i, test error of best model %f %%",
             "Optimization complete with best validation score of %f %%, on iteration %i, with test performance %f %%"],
     "rbm": ["... loading data", "Training epoch %d, cost is  %r", "Training took %f minutes",
-            " ... plotting sample  %r"],
+            " ... plotting sample %d"],
     "DBN": ["... loading data", "... building the model", "... getting the pretraining functions",
             "... pre-training the model", "Pre-training layer %i, epoch %d, cost  %r",
             "... getting the finetuning functions", "... finetuning the model",

@@ -199,7 +199,7 @@ def test_rbm_tutorial_writes_filters_samples_and_costs(tiny_idx, tmp_path, capsy
     record = rbm_tutorial.test_rbm(training_epochs=2, dataset=str(tiny_idx), n_hidden=20, n_chains=5, n_samples=3,
                       output_folder=str(tmp_path), plot_every=20, floatX="float64")
     out = capsys.readouterr().out
-    assert "Training epoch 1, cost is " in out and " ... plotting sample  2" in out
+    assert "Training epoch 1, cost is " in out and " ... plotting sample 2\n" in out
     assert all(numpy.isfinite(record["epoch_costs"])) and len(record["epoch_costs"]) == 2
     for epoch in (0, 1):
         assert (tmp_path / f"filters_at_epoch_{epoch}.png").exists()

@@ -15,19 +15,34 @@ from pytensor.compile import Function
 from .modes import ModeError, check_mode, compile_mode
 
 
+class In:
+    """An input with a default value, as the original wrote ``theano.In(learning_rate, value=0.1)``.
+
+    PyTensor 3 dropped input defaults; :func:`compile_function` takes these
+    in its ``inputs`` and gives them to the :class:`TutorialFunction` it returns.
+    """
+
+    def __init__(self, variable, value):
+        self.variable = variable
+        self.value = value
+
+
 class TutorialFunction:
     """A compiled PyTensor function that also takes default arguments.
 
-    Theano let ``theano.Param(x, default=v)`` give an input a default;
+    Theano let ``theano.In(x, value=v)`` give an input a default;
     PyTensor 3 dropped input defaults.  This wrapper restores them, accepting
     positional and keyword arguments as the original did.  It converts each
     argument to its input's dtype once and calls the compiled function with
     ``trust_input``, which skips PyTensor's per-call checks: at batch size 1
-    that overhead is a noticeable part of a step.
+    that overhead is a noticeable part of a step.  ``arguments`` keeps what
+    :func:`compile_function` compiled it from, so that a step such as
+    :func:`~dltutorial.core.steps.with_cached_codes` can compile a variant.
     """
 
-    def __init__(self, fn, defaults=None):
+    def __init__(self, fn, defaults=None, arguments=None):
         self.fn = fn
+        self.arguments = arguments
         self.names = [i.name for i in fn.maker.inputs if not i.shared]
         self.dtypes = [i.variable.type.dtype for i in fn.maker.inputs if not i.shared]
         self.defaults = dict(defaults or {})
@@ -72,10 +87,10 @@ class JaxTutorialFunction(TutorialFunction):
     becomes a one-line ModeError.
     """
 
-    def __init__(self, fn, defaults=None):
+    def __init__(self, fn, defaults=None, arguments=None):
         import jax
 
-        super().__init__(fn, defaults)
+        super().__init__(fn, defaults, arguments)
         self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
         self.device_put = jax.device_put
         self.traced = False
@@ -118,20 +133,26 @@ def _first_line(error):
 
 def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
                      name=None, mode=None, on_unused_input="raise"):
-    """Compile a graph with ``mode`` (None: the default mode); see TutorialFunction.
+    """Compile a graph with ``mode`` (None: the default mode), as ``theano.function`` did; see TutorialFunction.
 
+    An input given as ``In(variable, value=v)`` takes ``v`` when a call leaves
+    it out (``defaults={"name": v}`` says the same by the input's name).
     ``on_unused_input``: "raise", "warn" or "ignore" an input the outputs do
     not depend on, as ``theano.function`` took it.
 
     When a backend cannot translate an op, raise a one-line ModeError naming
     the op and the backend instead of PyTensor's long traceback.
     """
+    arguments = dict(inputs=inputs, outputs=outputs, updates=updates, givens=givens, defaults=defaults, name=name,
+                     mode=mode, on_unused_input=on_unused_input)
     mode = check_mode(mode)
+    defaults = dict(defaults or {})
+    defaults.update((item.variable.name, item.value) for item in inputs if isinstance(item, In))
+    inputs = [item.variable if isinstance(item, In) else item for item in inputs]
     try:
         fn = pytensor.function(inputs, outputs, updates=updates, givens=givens, name=name,
                                mode=compile_mode(mode), on_unused_input=on_unused_input)
     except NotImplementedError as error:
         raise ModeError(f"the {mode} backend cannot compile this graph ({_first_line(error)}); use --mode c") from error
-    if mode == "jax":
-        return JaxTutorialFunction(fn, defaults)
-    return TutorialFunction(fn, defaults)
+    wrapper = JaxTutorialFunction if mode == "jax" else TutorialFunction
+    return wrapper(fn, defaults, arguments)

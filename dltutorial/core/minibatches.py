@@ -7,7 +7,6 @@ the model's input by a slice of the data (:func:`minibatch_givens`).
 
 import numpy
 import pytensor
-import pytensor.tensor as pt
 
 from .errors import ArgumentError
 
@@ -48,26 +47,10 @@ def minibatch_givens(index, batch_size, *pairs):
     """The tutorial's ``givens``: each symbolic variable -> its minibatch slice of the data.
 
     ``minibatch_givens(index, 20, (x, train_set_x), (y, train_set_y))`` is
-    ``{x: train_set_x[index * 20: (index + 1) * 20], y: ...}``.
+    ``{x: train_set_x[index * 20: (index + 1) * 20], y: ...}``, as the chapters
+    write it out; the extras of the reference texts take it from here.
     """
-    return {var: rows(data, index * batch_size, batch_size) for var, data in pairs}
-
-
-def rows(data, start, count):
-    """``data[start: start + count]`` for a symbolic ``start``, with the static shape ``(count, ...)``.
-
-    The static row count is what lets the compile modes see a batch of one
-    as a row vector and use matrix-vector products and rank-1 updates
-    (see :mod:`dltutorial.core.rewrites`); the minibatches the tutorials take are
-    always whole, so the shape check it adds never fails.
-    The graph is the same for every mode: under ``jax``, which cannot trace
-    a slice whose start is symbolic, a rewrite takes the same rows by an
-    index vector (:func:`~dltutorial.core.rewrites.minibatch_slice_as_take`).
-    """
-    taken = data[start: start + count]
-    if not isinstance(count, int):
-        return taken
-    return pt.specify_shape(taken, (count,) + (None,) * (data.ndim - 1))
+    return {var: data[index * batch_size: (index + 1) * batch_size] for var, data in pairs}
 
 
 def n_batches(shared_x, batch_size):

@@ -8,8 +8,9 @@ registered at import: :func:`register_rewrites` does it, called by
 =====================  =================  ===================================================
 tag                    modes              what it does
 =====================  =================  ===================================================
-``dltutorial_shapes``  c, numba, jax      refine static shapes (a batch of 1 becomes a
-                                          broadcastable row, which the BLAS-2 rewrites need)
+``dltutorial_shapes``  c, numba, jax      refine static shapes (a minibatch slice of one
+                                          row becomes a broadcastable row, which the
+                                          BLAS-2 rewrites need)
 ``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
                                           batch size 1, row by row (:mod:`.blas2`); sums in
                                           vectorised loops (:mod:`.sums`); softmax inlined;
@@ -41,7 +42,6 @@ from pytensor.tensor.rewriting.blas import local_dot22_to_ger_or_gemv, local_gem
 from pytensor.tensor.rewriting.blas_c import use_c_gemv, use_c_ger
 from pytensor.tensor.rewriting.elemwise import local_dimshuffle_lift
 from pytensor.tensor.rewriting.ofg import inline_ofg_node
-from pytensor.tensor.shape import SpecifyShape
 from pytensor.tensor.special import LogSoftmax, Softmax
 from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
@@ -59,7 +59,7 @@ def refine_static_shape(fgraph, node):
     PyTensor computes an output's static shape when the node is built, and
     does not update it when rewrites later make an input more precise.  The
     tutorials' minibatch (``train_set_x[index: index + 1]``, given the
-    static shape ``(1, n)`` by :func:`~dltutorial.core.training.rows`) reaches
+    static shape ``(1, n)`` by :func:`one_row_slice_as_row`) reaches
     the corruption mask, the hidden layer and the gradients only through
     nodes built with unknown shapes (the mask's size is ``input.shape``,
     constant only after shape rewrites).  Rebuilt, a batch of one is a
@@ -226,30 +226,6 @@ def careduce_then_cast(fgraph, node):
     return [pt.cast(node.op.clone(dtype=acc_dtype)(*node.inputs), out_dtype)]
 
 
-@node_rewriter([SpecifyShape])
-def minibatch_slice_as_take(fgraph, node):
-    """Take a minibatch of static length by an index vector: ``x[start: start + n]`` -> ``x[start + arange(n)]``.
-
-    :func:`~dltutorial.core.training.rows` slices a minibatch with a symbolic
-    start and gives it a static row count; JAX cannot trace a slice whose
-    start is symbolic, but takes rows by an index vector of static length.
-    The C and Numba backends keep the slice (a view, no copy).
-    """
-    sliced, *shape = node.inputs
-    if sliced.owner is None or not isinstance(sliced.owner.op, Subtensor):
-        return None
-    indices = indices_from_subtensor(sliced.owner.inputs[1:], sliced.owner.op.idx_list)
-    first = indices[0]
-    if len(indices) != 1 or not isinstance(first, slice) or first.step is not None or first.start is None:
-        return None
-    try:
-        count = int(pt.get_underlying_scalar_constant_value(shape[0]))
-    except NotScalarConstantError:
-        return None
-    start = pt.as_tensor_variable(first.start)
-    return [pt.specify_shape(sliced.owner.inputs[0][start + pt.arange(count)], shape)]
-
-
 def affine_terms(variable):
     """``variable`` as ``{input: coefficient, None: constant}`` when it is an integer-affine expression, else None.
 
@@ -294,14 +270,8 @@ def _combine(parts, signs):
     return {key: value for key, value in total.items() if value or key is None}
 
 
-@node_rewriter([Subtensor])
-def constant_length_slice_as_take(fgraph, node):
-    """``x[a:b]`` whose ``b - a`` is a constant ``n`` -> ``x[a + arange(n)]``, ``n`` static rows (JAX only).
-
-    Theano code slices its minibatches as ``x[i * n:(i + 1) * n]``; JAX cannot
-    trace a slice with a symbolic start, but takes ``n`` rows by an index
-    vector (as :func:`minibatch_slice_as_take` does for dltutorial's own).
-    """
+def constant_slice_length(node):
+    """``(slice, other indices, n)`` when the Subtensor ``node`` takes ``x[a:b]`` with ``b - a`` the constant ``n``."""
     indices = indices_from_subtensor(node.inputs[1:], node.op.idx_list)
     first = indices[0]
     if not isinstance(first, slice) or first.step is not None or first.start is None or first.stop is None:
@@ -312,9 +282,42 @@ def constant_length_slice_as_take(fgraph, node):
     length = _combine([stop, start], [1, -1])
     if set(length) != {None} or length[None] < 0:
         return None
-    rows = pt.as_tensor_variable(first.start) + pt.arange(length[None])
-    taken = node.inputs[0][(rows, *indices[1:])]
-    return [pt.specify_shape(taken, (length[None],) + (None,) * (taken.ndim - 1))]
+    return first, indices[1:], length[None]
+
+
+@node_rewriter([Subtensor])
+def one_row_slice_as_row(fgraph, node):
+    """``x[i * 1:(i + 1) * 1]`` -> the same slice with the static length 1: a batch of one is a row.
+
+    The tutorials slice their minibatches as ``train_set_x[index * batch_size:
+    (index + 1) * batch_size]``; at batch size 1 (the SdA) the static row count
+    is what lets :func:`refine_static_shape` and the BLAS-2 rewrites see a
+    row vector.  Only a length of one is claimed: a slice of one row past the
+    data's end is a mistake in any program, but Theano programs slice the
+    last, shorter minibatch of ``n`` rows on purpose.
+    """
+    found = constant_slice_length(node)
+    output = node.outputs[0]
+    if found is None or found[2] != 1 or output.type.shape[0] == 1:
+        return None
+    return [pt.specify_shape(node.op(*node.inputs), (1,) + output.type.shape[1:])]
+
+
+@node_rewriter([Subtensor])
+def constant_length_slice_as_take(fgraph, node):
+    """``x[a:b]`` whose ``b - a`` is a constant ``n`` -> ``x[a + arange(n)]``, ``n`` static rows (JAX only).
+
+    Theano code slices its minibatches as ``x[i * n:(i + 1) * n]``, and so
+    do the tutorials; JAX cannot trace a slice with a symbolic start, but
+    takes ``n`` rows by an index vector.
+    """
+    found = constant_slice_length(node)
+    if found is None:
+        return None
+    first, others, length = found
+    rows = pt.as_tensor_variable(first.start) + pt.arange(length)
+    taken = node.inputs[0][(rows, *others)]
+    return [pt.specify_shape(taken, (length,) + (None,) * (taken.ndim - 1))]
 
 
 @functools.cache
@@ -358,9 +361,8 @@ def register_rewrites():
     optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", position=49.2)
     # where PyTensor hands its own random draws their sizes as tuples under JAX
     optdb.register("dltutorial_jax_mrg_size_as_tuple", in2out(jax_size_as_tuple), "dltutorial_jax", position=100)
-    # before canonicalize (position 1), which may drop the shape check the rewrite reads the row count from
-    optdb.register("dltutorial_minibatch_slice_as_take", in2out(minibatch_slice_as_take), "dltutorial_jax",
-                   position=0.9)
     # before PyTensor's shape rewrites (0.1), which would fix the slice's length as its symbolic formula
+    optdb.register("dltutorial_one_row_slice_as_row", in2out(one_row_slice_as_row, ignore_newtrees=True),
+                   "dltutorial_shapes", position=0.04)
     optdb.register("dltutorial_constant_length_slice_as_take", in2out(constant_length_slice_as_take),
                    "dltutorial_jax", position=0.05)

@@ -1,4 +1,4 @@
-"""Compiling the tutorials' training and evaluation steps, each with the mode it is given."""
+"""Compiled steps that no chapter teaches: cached codes for the stacks, the extras' Adam steps, whole-set values."""
 
 import numpy
 import pytensor
@@ -33,7 +33,7 @@ def sgd_training_function(index, batch_size, x, y, cost, params, learning_rate, 
 
 
 class CachedInputFunction:
-    """A layer's pretraining function that reads its input from cached codes.
+    """A layer's pretraining function that reads its input from cached codes (see :func:`with_cached_codes`).
 
     The codes of the layer below are computed for the whole training set at
     the first call (by then the layers below are trained); call
@@ -58,30 +58,34 @@ class CachedInputFunction:
 
 
 def empty_codes(n_columns):
-    """An empty floatX shared matrix with ``n_columns`` columns, to be filled later."""
-    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes",
+    """An empty floatX shared matrix with ``n_columns`` columns (None: not known yet), to be filled later."""
+    return pytensor.shared(numpy.zeros((0, n_columns or 0), dtype=pytensor.config.floatX), name="codes",
                            shape=(None, n_columns))
 
 
-def compile_pretraining_step(inputs, cost, updates, defaults, batch_size, *, layer_input, n_visible,
-                             network_input, train_set_x, cache_codes, name=None, mode=None):
-    """Compile one layer's pretraining step (SdA, DBN); ``inputs[0]`` is the minibatch index.
+def with_cached_codes(fn, layer_input, network_input, train_set_x):
+    """Compile ``fn`` again to read ``layer_input`` from codes of the whole training set, computed once.
 
-    A layer above the first reads ``layer_input``, a deterministic function
-    of the network's input.  With ``cache_codes`` its minibatches come from
-    the codes of the whole training set, computed once by the layers below
-    (a :class:`CachedInputFunction`); otherwise every step recomputes them
-    from ``train_set_x``.  Both give the same costs.
+    ``fn`` is a layer's pretraining function, compiled with the ``givens``
+    ``{network_input: train_set_x[batch_begin: batch_end]}``; the layer reads
+    ``layer_input``, a deterministic function of the network's input while the
+    layers below stay fixed.  The variant takes the same slice of the codes
+    instead, so its costs are ``fn``'s, without recomputing the layers below
+    at every step (the speed-up the SdA tutorial suggests).  Returns a
+    :class:`CachedInputFunction`.
     """
-    index = inputs[0]
-    if not cache_codes or layer_input is network_input:
-        return compile_function(inputs, cost, updates=updates, defaults=defaults, name=name, mode=mode,
-                                givens=minibatch_givens(index, batch_size, (network_input, train_set_x)))
-    codes = empty_codes(n_visible)
-    fn = compile_function(inputs, cost, updates=updates, defaults=defaults, name=name, mode=mode,
-                          givens=minibatch_givens(index, batch_size, (layer_input, codes)))
+    arguments = dict(fn.arguments)
+    mode = arguments["mode"]
+    codes = empty_codes(layer_input.type.shape[1])
+    givens = dict(arguments["givens"])
+    minibatch = givens.pop(network_input)
+    sliced, *bounds = minibatch.owner.inputs  # train_set_x[batch_begin: batch_end]
+    if sliced is not train_set_x:
+        raise ValueError("with_cached_codes: fn's givens must give network_input a slice of train_set_x")
+    givens[layer_input] = minibatch.owner.op(codes, *bounds)
+    arguments["givens"] = givens
     encode = compile_function([], layer_input, givens={network_input: train_set_x}, mode=mode)
-    return CachedInputFunction(fn, codes, encode)
+    return CachedInputFunction(compile_function(**arguments), codes, encode)
 
 
 def adam_step(cost, params, x, data_x, batch_size, learning_rate, givens=None, name=None, mode=None):
