@@ -11,7 +11,7 @@ import platform
 import pytensor
 import threadpoolctl
 
-from dltutorial.core.configure import configure_pytensor
+from dltutorial.engine.configure import configure_pytensor
 
 
 def cpu_model():
@@ -30,7 +30,7 @@ def blas_libraries():
     """Every BLAS loaded in this process: library file, version, kernel and thread count (threadpoolctl).
 
     numpy and SciPy bring their own OpenBLAS; PyTensor's C code links the
-    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.core.configure`).
+    one in ``pytensor.config.blas__ldflags`` (see :mod:`dltutorial.engine.configure`).
     """
     return [{"library": os.path.basename(info["filepath"]), "version": info.get("version"),
              "kernel": info.get("architecture"), "threads": info["num_threads"]}
@@ -49,7 +49,7 @@ def openmp_threads():
 def c_blas():
     """The BLAS PyTensor's C code links, as ``blas__ldflags`` names it (``-lopenblas``).
 
-    Asks :func:`~dltutorial.core.configure.configure_pytensor` first, which the
+    Asks :func:`~dltutorial.engine.configure.configure_pytensor` first, which the
     first compile would call: before it, the flag is PyTensor's own default.
     """
     configure_pytensor()

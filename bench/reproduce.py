@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytensor
 
-from dltutorial.core.configure import use_one_blas_thread_by_default
+from dltutorial.engine.configure import use_one_blas_thread_by_default
 from dltutorial.core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
 from dltutorial.convolutional_mlp import evaluate_lenet5
 from dltutorial.cA import test_cA

@@ -39,7 +39,7 @@ import pytensor.tensor as pt
 
 from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.compile import compile_function
-from dltutorial.core.configure import configure_pytensor
+from dltutorial.engine.configure import configure_pytensor
 from dltutorial.core.data import load_data, load_mnist
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.minibatches import minibatch_givens

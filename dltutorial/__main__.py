@@ -9,60 +9,48 @@ every tutorial.
 
 import argparse
 import contextlib
+import importlib
 import inspect
 import sys
 
-from .core.configure import use_one_blas_thread_by_default
 from .core.errors import ArgumentError, TutorialError
-from .core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
-from .core.runs import run_to_resume
-from .convolutional_mlp import evaluate_lenet5
-from .autoencoder_tutorials import (autoencoders_one_at_a_time, denoising_autoencoder, linear_autoencoder_pca,
-                                    sparse_autoencoder, stacked_autoencoder, unsupervised_pretraining,
-                                    variational_autoencoder)
-from .cA import test_cA
-from .dA import test_dA
-from .hmc import test_hmc
-from .DBN import test_DBN
-from .logistic_cg import cg_optimization_mnist
-from .logistic_sgd import predict, sgd_optimization_mnist
-from .lstm import train_lstm
-from .lstm_chars import lstm_chars
-from .masking_noise import masking_noise_sae
-from .mlp import test_mlp
-from .mlp_adadelta import mlp_adadelta
-from .rbm import test_rbm
-from .rnnrbm import test_rnnrbm
-from .rnnslu import main as rnnslu_main
-from .SdA import test_SdA
 
+# name -> (module, entry function, what it does).  A tutorial's module is imported only when it runs or its
+# options are asked for: ``python -m dltutorial --help`` compiles nothing and loads no backend.
 TUTORIALS = {
-    "logistic_sgd": (sgd_optimization_mnist, "logistic regression trained by minibatch SGD"),
-    "logistic_cg": (cg_optimization_mnist, "logistic regression trained by conjugate gradients"),
-    "mlp": (test_mlp, "multilayer perceptron (500 tanh units)"),
-    "lenet5": (evaluate_lenet5, "LeNet5 convolutional network (20-50-500-10)"),
-    "dA": (test_dA, "denoising autoencoder, 0 %% and 30 %% corruption, with filter images"),
-    "SdA": (test_SdA, "stacked denoising autoencoder: pretraining then finetuning"),
-    "rbm": (test_rbm, "restricted Boltzmann machine trained by PCD-15, with filters and samples"),
-    "DBN": (test_DBN, "deep belief network: RBM pretraining (CD-1) then finetuning"),
-    "cA": (test_cA, "contractive autoencoder, with filter images"),
-    "hmc": (test_hmc, "hybrid Monte Carlo on a correlated 5-D Gaussian: target and empirical moments"),
-    "lstm": (train_lstm, "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
-    "lstm_chars": (lstm_chars, "LSTM character model: 'hihell' -> 'ihello' (reference text 003)"),
-    "rnnrbm": (test_rnnrbm, "RNN-RBM on polyphonic music (Nottingham MIDI files, else the Bach chorales); samples"),
-    "rnnslu": (rnnslu_main, "Elman RNN for slot filling on ATIS (--data synthetic: a generated task)"),
-    "linear_autoencoder_pca": (linear_autoencoder_pca, "linear 3-2-3 autoencoder against PCA (text 004)"),
-    "stacked_autoencoder": (stacked_autoencoder, "stacked autoencoder 784-300-150-300-784, tied weights (text 004)"),
-    "denoising_autoencoder": (denoising_autoencoder, "the stacked autoencoder with Gaussian or dropout input noise"),
-    "autoencoders_one_at_a_time": (autoencoders_one_at_a_time,
-                                   "layer-wise training: separate graphs vs one graph with phases (text 004)"),
-    "unsupervised_pretraining": (unsupervised_pretraining,
+    "logistic_sgd": ("logistic_sgd", "sgd_optimization_mnist", "logistic regression trained by minibatch SGD"),
+    "logistic_cg": ("logistic_cg", "cg_optimization_mnist", "logistic regression trained by conjugate gradients"),
+    "mlp": ("mlp", "test_mlp", "multilayer perceptron (500 tanh units)"),
+    "lenet5": ("convolutional_mlp", "evaluate_lenet5", "LeNet5 convolutional network (20-50-500-10)"),
+    "dA": ("dA", "test_dA", "denoising autoencoder, 0 %% and 30 %% corruption, with filter images"),
+    "SdA": ("SdA", "test_SdA", "stacked denoising autoencoder: pretraining then finetuning"),
+    "rbm": ("rbm", "test_rbm", "restricted Boltzmann machine trained by PCD-15, with filters and samples"),
+    "DBN": ("DBN", "test_DBN", "deep belief network: RBM pretraining (CD-1) then finetuning"),
+    "cA": ("cA", "test_cA", "contractive autoencoder, with filter images"),
+    "hmc": ("hmc", "test_hmc", "hybrid Monte Carlo on a correlated 5-D Gaussian: target and empirical moments"),
+    "lstm": ("lstm", "train_lstm", "LSTM sentiment classifier on IMDB (--data synthetic: a generated task)"),
+    "lstm_chars": ("lstm_chars", "lstm_chars", "LSTM character model learning 'hihell' -> 'ihello'"),
+    "rnnrbm": ("rnnrbm", "test_rnnrbm",
+               "RNN-RBM on polyphonic music (Nottingham MIDI files, else the Bach chorales); samples"),
+    "rnnslu": ("rnnslu", "main", "Elman RNN for slot filling on ATIS (--data synthetic: a generated task)"),
+    "linear_autoencoder_pca": ("autoencoder_tutorials", "linear_autoencoder_pca",
+                               "linear 3-2-3 autoencoder finding the PCA plane (Hands-On ML's autoencoders)"),
+    "stacked_autoencoder": ("autoencoder_tutorials", "stacked_autoencoder",
+                            "stacked autoencoder 784-300-150-300-784 with tied weights (Hands-On ML)"),
+    "denoising_autoencoder": ("autoencoder_tutorials", "denoising_autoencoder",
+                              "the stacked autoencoder with Gaussian or dropout input noise (Hands-On ML)"),
+    "autoencoders_one_at_a_time": ("autoencoder_tutorials", "autoencoders_one_at_a_time",
+                                   "layer-wise training: separate graphs vs one graph with phases (Hands-On ML)"),
+    "unsupervised_pretraining": ("autoencoder_tutorials", "unsupervised_pretraining",
                                  "pretrained encoder under a softmax on 500 labels, frozen/unfrozen/random"),
-    "sparse_autoencoder": (sparse_autoencoder, "sparse autoencoder with a KL sparsity loss (text 004)"),
-    "variational_autoencoder": (variational_autoencoder, "variational autoencoder; 60 generated digits (text 004)"),
-    "masking_noise_sae": (masking_noise_sae, "784-100-100-10 with masking noise 0 vs 0.5 (text 001)"),
-    "mlp_adadelta": (mlp_adadelta, "ReLU MLP [1000, 1000] trained by Adadelta (text 003)"),
-    "predict": (predict, "predictions of the model saved by logistic_sgd"),
+    "sparse_autoencoder": ("autoencoder_tutorials", "sparse_autoencoder",
+                           "sparse autoencoder with a KL sparsity loss (Hands-On ML)"),
+    "variational_autoencoder": ("autoencoder_tutorials", "variational_autoencoder",
+                                "variational autoencoder; 60 generated digits (Hands-On ML)"),
+    "masking_noise_sae": ("masking_noise", "masking_noise_sae",
+                          "784-100-100-10 stacked autoencoder, masking noise 0 vs 0.5 (the dA article's experiment)"),
+    "mlp_adadelta": ("mlp_adadelta", "mlp_adadelta", "ReLU MLP [1000, 1000] trained by Adadelta"),
+    "predict": ("logistic_sgd", "predict", "predictions of the model saved by logistic_sgd"),
 }
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
 
@@ -103,33 +91,51 @@ def _add_signature_options(parser, func):
             parser.add_argument("--n-epochs", dest=name, type=int, help=f"same as --{name.replace('_', '-')}")
 
 
-def build_parser():
+def entry_function(tutorial):
+    """The entry function of ``tutorial``, its module imported now."""
+    module, function, _ = TUTORIALS[tutorial]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def build_parser(tutorial=None):
+    """The command line; only ``tutorial``'s options are read (from its entry function, imported for them)."""
     parser = argparse.ArgumentParser(prog="dltutorial", description="Run a Deep Learning Tutorial on PyTensor.")
     sub = parser.add_subparsers(dest="tutorial", required=True, metavar="tutorial")
-    for name, (func, summary) in TUTORIALS.items():
+    for name, (_, _, summary) in TUTORIALS.items():
         p = sub.add_parser(name, help=summary, description=summary)
-        _add_signature_options(p, func)
-        params = inspect.signature(func).parameters
-        if any(name in params for name in DATASET_PARAMETERS) and "param" not in params:
-            p.add_argument("--data", dest="data", default=None,
-                           help="the data set: a file or folder (default: looked up; see data/README.md)")
-        p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
-                       help="compile backend (default here: %(default)s)")
-        if "floatX" in params:
-            p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
-                           help="float type (default: %(default)s)")
-        if "output_folder" in params:
-            p.add_argument("--resume", dest="resume", metavar="RUN_FOLDER",
-                           help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch")
-        p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+        if name == tutorial:
+            _add_tutorial_options(p, entry_function(name))
     return parser
 
 
+def _add_tutorial_options(p, func):
+    from .core.modes import FLOAT_TYPES, MODE_NAMES, default_mode
+
+    _add_signature_options(p, func)
+    params = inspect.signature(func).parameters
+    if any(name in params for name in DATASET_PARAMETERS) and "param" not in params:
+        p.add_argument("--data", dest="data", default=None,
+                       help="the data set: a file or folder (default: looked up; see data/README.md)")
+    p.add_argument("--mode", choices=MODE_NAMES, default=default_mode(),
+                   help="compile backend (default here: %(default)s)")
+    if "floatX" in params:
+        p.add_argument("--floatX", choices=FLOAT_TYPES, default="float32",
+                       help="float type (default: %(default)s)")
+    if "output_folder" in params:
+        p.add_argument("--resume", dest="resume", metavar="RUN_FOLDER",
+                       help="go on with the interrupted run in RUN_FOLDER, after its last finished epoch")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
+
+
 def main(argv=None):
-    args = vars(build_parser().parse_args(argv))
-    use_one_blas_thread_by_default()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((word for word in argv[:1] if word in TUTORIALS), None)
+    args = vars(build_parser(chosen).parse_args(argv))
+    from .engine import use_one_blas_thread_by_default
+
+    use_one_blas_thread_by_default()  # before anything compiled loads PyTensor's BLAS
     debug = args.pop("debug")
-    func = TUTORIALS[args.pop("tutorial")][0]
+    func = entry_function(args.pop("tutorial"))
     data = args.pop("data", None)
     params = inspect.signature(func).parameters
     if data is not None:
@@ -139,6 +145,8 @@ def main(argv=None):
     if param:
         args["param"] = param
     resume = args.pop("resume", None)
+    from .core.runs import run_to_resume
+
     with one_line_errors(debug):
         if resume is not None:
             if "output_folder" in args:

@@ -32,6 +32,6 @@ def test_bench_records_cpu_blas_and_threads(tiny_idx, tmp_path, monkeypatch):
 def test_the_recorded_machine_names_the_c_backends_blas():
     """Asked before anything is compiled, the machine line names the BLAS the first compile will link."""
     from bench.machine import c_blas
-    from dltutorial.core.configure import have_blas
+    from dltutorial.engine.configure import have_blas
 
     assert (c_blas() != "none") == have_blas()

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from dltutorial.__main__ import TUTORIALS, build_parser
+from dltutorial.__main__ import TUTORIALS, build_parser, entry_function
 from dltutorial.__main__ import main as command_line  # noqa: I001 (the entry point under its role's name)
 from dltutorial.utils import tile_raster_images
 
@@ -56,17 +56,26 @@ def test_cli_missing_data_is_one_line(tmp_path):
 
 
 def test_cli_lists_tutorials_and_maps_options():
-    parser = build_parser()
-    args = parser.parse_args(["SdA", "--n-epochs", "3", "--pretraining-epochs", "1", "--mode", "numba"])
+    args = build_parser("SdA").parse_args(["SdA", "--n-epochs", "3", "--pretraining-epochs", "1", "--mode", "numba"])
     assert (args.training_epochs, args.pretraining_epochs, args.mode) == (3, 1, "numba")
-    assert parser.parse_args(["SdA"]).training_epochs == 1000
-    assert parser.parse_args(["mlp", "--n-epochs", "2"]).n_epochs == 2
+    assert build_parser("SdA").parse_args(["SdA"]).training_epochs == 1000
+    assert build_parser("mlp").parse_args(["mlp", "--n-epochs", "2"]).n_epochs == 2
+
+
+def test_the_help_names_every_tutorial_without_loading_a_backend():
+    """``python -m dltutorial --help`` imports no tutorial, hence neither Numba nor JAX, and says what each does."""
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom dltutorial.__main__ import main\n"
+                           "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+                           "print(sorted(m for m in ('numba', 'jax', 'dltutorial.SdA') if m in sys.modules))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert all(name in done.stdout for name in TUTORIALS) and "text 00" not in done.stdout
 
 
 def test_an_option_the_tutorial_does_not_take_is_a_one_line_error(capsys):
     """``--data`` for HMC (which samples a generated Gaussian): argparse's usage error, exit status 2."""
     with pytest.raises(SystemExit) as exit:
-        build_parser().parse_args(["hmc", "--data", "mnist.pkl.gz"])
+        build_parser("hmc").parse_args(["hmc", "--data", "mnist.pkl.gz"])
     assert exit.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith("error: unrecognized arguments: --data mnist.pkl.gz")
 
@@ -91,7 +100,7 @@ def test_tile_raster_images_four_channels():
 
 
 def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
-    from dltutorial.core.configure import use_one_blas_thread_by_default
+    from dltutorial.engine.configure import use_one_blas_thread_by_default
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     use_one_blas_thread_by_default()
@@ -102,7 +111,7 @@ def test_the_command_line_gives_openblas_one_thread_unless_told(monkeypatch):
 
 
 def test_entry_functions_named_test_are_not_collected_by_pytest():
-    named_test = [func for func, _ in TUTORIALS.values() if func.__name__.startswith("test")]
+    named_test = [entry_function(name) for name, (_, function, _) in TUTORIALS.items() if function.startswith("test")]
     assert len(named_test) == 8  # test_mlp, test_dA, test_SdA, test_rbm, test_DBN, test_cA, test_hmc, test_rnnrbm
     assert all(func.__test__ is False for func in named_test)
 

@@ -6,9 +6,9 @@ import pytensor.tensor as pt
 import pytest
 from pytensor.compile.mode import Mode
 
-from dltutorial.core.blas2 import RankOneUpdate, RowGemv
+from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
 from dltutorial.core.rng_mrg import MRGUniform
-from dltutorial.core.sums import AdjacentAxesSum, SumOfSquares
+from dltutorial.engine.sums import AdjacentAxesSum, SumOfSquares
 
 from .bounds import assert_within, gamma, product_error
 

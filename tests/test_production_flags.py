@@ -1,7 +1,7 @@
 """The compile flags users run with: a tutorial's steps compiled as ``make train-*`` compiles them.
 
 tests/conftest.py compiles everything with gcc ``-O1`` and Numba's ``NUMBA_OPT=1`` (quick to build); users get
-PyTensor's ``-O3`` and our vector-maths flags (dltutorial.core.configure).  Here a fresh process, without the
+PyTensor's ``-O3`` and our vector-maths flags (dltutorial.engine.configure).  Here a fresh process, without the
 tests' settings and with an empty compile directory of its own, runs the SdA's batch-1 steps and the MLP's
 minibatch step, which must give the tests' numbers within the bound of their chains of roundings.
 """
@@ -16,7 +16,7 @@ import numpy
 import pytensor
 import pytest
 
-from dltutorial.core.configure import VECTOR_MATH_FLAGS
+from dltutorial.engine.configure import VECTOR_MATH_FLAGS
 from dltutorial.core.data import load_data
 from dltutorial.mlp import MLP
 from dltutorial.SdA import SdA

@@ -12,16 +12,16 @@ from pytensor.tensor.blas_c import CGemv, CGer
 from pytensor.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from pytensor.tensor.math import Sum
 
-from dltutorial.core import modes
-from dltutorial.core.blas2 import RankOneUpdate, RowGemv
+from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.compile import compile_function, pytensor_function
 from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
-from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.patches import Patches, PatchesAdjoint
-from dltutorial.core.rewrites import VECTOR_MATH_OPS
-from dltutorial.core.sums import AdjacentAxesSum, SumOfSquares
 from dltutorial.core.steps import sgd_training_function
+from dltutorial.engine import registry
+from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
+from dltutorial.engine.rewrites import VECTOR_MATH_OPS
+from dltutorial.engine.sums import AdjacentAxesSum, SumOfSquares
 from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
@@ -90,7 +90,7 @@ def test_rewritten_steps_give_the_unrewritten_numbers(tiny_idx, monkeypatch, flo
                 + [float(finetune(i)) for i in range(20)])
 
     rewritten = costs()
-    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
+    monkeypatch.setitem(registry.TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     numpy.testing.assert_allclose(rewritten, costs(), rtol=rtol)
 
 
@@ -112,7 +112,7 @@ def test_the_rewritten_rbm_step_gives_the_unrewritten_numbers(tiny_idx, monkeypa
 
     rewritten, sigmoid_loops = train()
     assert sigmoid_loops == 2  # the hidden and the visible units' samples
-    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
+    monkeypatch.setitem(registry.TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     unrewritten, sigmoid_loops = train()
     assert sigmoid_loops == 0
     # ten steps of a 3-step Gibbs chain and its gradient; the weights' scale stands in for entries near zero.  (A
@@ -321,7 +321,7 @@ def test_lenet_keeps_its_maps_batch_last_and_gets_the_unrewritten_gradients(monk
         assert isinstance(view.op, DimShuffle) and view.op.new_order == (3, 0, 1, 2)
         assert isinstance(view.inputs[0].owner.op, Elemwise)
     assert sum(isinstance(node.op, AdjacentAxesSum) for node in nodes) >= 2  # both layers' bias gradients
-    monkeypatch.setitem(modes.REWRITE_TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
+    monkeypatch.setitem(registry.TAGS, "c", ("dltutorial_random",))  # without our shape and C rewrites
     unrewritten, _ = gradients()
     # the longest chain: the first filters' gradient adds 4 images x 14 x 14 positions, after the forward and back
     # passes' products (9, 27, 20, 8 and 10 terms); relative to each gradient's largest entry
@@ -375,7 +375,7 @@ def test_the_c_backend_calls_the_blas_that_pip_installed():
 
 def test_affine_terms_find_a_theano_minibatchs_constant_length():
     """What lets JAX take a Theano-style ``x[i * n:(i + 1) * n]``: its length is the constant n, seen symbolically."""
-    from dltutorial.core.rewrites import _combine, affine_terms
+    from dltutorial.engine.rewrites import _combine, affine_terms
 
     i, j = pt.lscalar("i"), pt.lscalar("j")
     start, stop = affine_terms(i * 10), affine_terms((i + 1) * 10)

@@ -7,7 +7,7 @@
 A tutorial's entry function takes ``mode=`` (``--mode`` on the command line)
 and hands it to everything that compiles; nothing reads a current mode from
 a global.  The default is ``c`` when PyTensor's C code has a BLAS to call
-(see :mod:`dltutorial.core.configure`), ``numba`` otherwise.
+(see :mod:`dltutorial.engine.configure`), ``numba`` otherwise.
 """
 
 import importlib
@@ -17,10 +17,8 @@ import os
 from pytensor.compile.mode import Mode
 from pytensor.link.vm import VMLinker
 
-from .configure import configure_pytensor, have_blas
+from .. import engine
 from .errors import TutorialError
-from .patches import register_jax_implementation as register_patches_in_jax
-from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
 # our mode -> PyTensor's linker.  The C one is PyTensor's "cvm" keeping every intermediate array between
 # calls (allow_gc=False): freed, an array of tens of megabytes comes fresh from the operating system at the
@@ -31,11 +29,6 @@ from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 LINKERS = {"c": VMLinker(allow_gc=False, use_cloop=True, c_thunks=True), "numba": "numba", "jax": "jax"}
 MODE_NAMES = tuple(LINKERS)
 FLOAT_TYPES = ("float32", "float64")
-REWRITE_TAGS = {
-    "c": ("dltutorial_shapes", "dltutorial_c", "dltutorial_random"),
-    "numba": ("dltutorial_shapes", "dltutorial_random"),
-    "jax": ("dltutorial_shapes", "dltutorial_jax", "dltutorial_random"),
-}
 
 
 class ModeError(TutorialError, ValueError):
@@ -44,7 +37,7 @@ class ModeError(TutorialError, ValueError):
 
 def default_mode():
     """``c`` when PyTensor's C code has a BLAS to call, else ``numba``."""
-    return "c" if have_blas() else "numba"
+    return "c" if engine.have_blas() else "numba"
 
 
 def available_modes():
@@ -71,7 +64,7 @@ def check_float_type(floatX):
 
 
 def compile_mode(name=None):
-    """PyTensor's Mode for our mode ``name``: its linker, ``fast_run`` and our rewrites for it.
+    """PyTensor's Mode for our mode ``name``: its linker, ``fast_run`` and the engine's rewrites for it.
 
     Also what a ``pytensor.scan`` inside a tutorial's graph is given
     (``scan(..., mode=compile_mode(mode))``): scan compiles its inner graph
@@ -79,10 +72,10 @@ def compile_mode(name=None):
     PyTensor's own.
     """
     name = check_mode(name)
-    configure_pytensor()
+    engine.configure_pytensor()
     if name == "jax":
         _configure_jax()
-    return Mode(linker=LINKERS[name], optimizer="fast_run").including(*REWRITE_TAGS[name])
+    return Mode(linker=LINKERS[name], optimizer="fast_run").including(*engine.rewrite_tags(name))
 
 
 def _configure_jax():
@@ -98,6 +91,9 @@ def _configure_jax():
     ``JAX_DEFAULT_MATMUL_PRECISION`` (e.g. ``tensorfloat32`` for speed).
     """
     import jax
+
+    from .patches import register_jax_implementation as register_patches_in_jax
+    from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
     importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
     jax.config.update("jax_enable_x64", True)

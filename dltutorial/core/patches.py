@@ -141,7 +141,7 @@ class PatchesAdjoint(_WindowOp):
     Batch-last, ``(channels, rows, cols, batch)``, as the columns come: the
     gradient :meth:`Patches.pullback` returns is this op's result seen
     through a transpose, which later elementwise ops then run in memory
-    order (:func:`dltutorial.core.rewrites.elementwise_in_memory_order`).
+    order (:func:`dltutorial.engine.rewrites.elementwise_in_memory_order`).
     """
 
     def make_node(self, x, g):

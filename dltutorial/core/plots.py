@@ -9,7 +9,7 @@ import numpy
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..utils import tile_raster_images
+from .tiles import tile_raster_images
 from .files import atomic_write
 
 

@@ -1,55 +1,26 @@
-"""Graph rewrites that our compile modes add to PyTensor's ``fast_run``.
+"""Graph rewrites that our compile modes add to PyTensor's ``fast_run``: what each one does and why.
 
-Each rewrite is registered in PyTensor's rewrite database under one of our
-tags, which only the modes of :mod:`dltutorial.core.modes` include.  Nothing is
-registered at import: :func:`register_rewrites` does it, called by
-:func:`dltutorial.core.configure.configure_pytensor`.
-
-=====================  =================  ===================================================
-tag                    modes              what it does
-=====================  =================  ===================================================
-``dltutorial_shapes``  c, numba, jax      refine static shapes (a minibatch slice of one
-                                          row becomes a broadcastable row, which the
-                                          BLAS-2 rewrites need)
-``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
-                                          batch size 1, row by row (:mod:`.blas2`); sums in
-                                          vectorised loops (:mod:`.sums`); softmax inlined;
-                                          vector maths split from fused loops; elementwise
-                                          ops in their inputs' memory order
-``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``;
-                                          MRG streams advanced in place
-``dltutorial_jax``     jax                sums cast back to their output dtype; minibatch
-                                          slices taken by index vectors JAX can trace;
-                                          MRG draw sizes given as static tuples
-=====================  =================  ===================================================
+:mod:`.registry` registers them, each under one of our tags (the table of
+tags is there too).
 """
-
-import functools
 
 import numpy
 import pytensor.scalar as ps
 import pytensor.scalar.math as ps_math
 import pytensor.tensor as pt
-from pytensor.compile import optdb
 from pytensor.graph import node_rewriter
 from pytensor.graph.op import HasInnerGraph
 from pytensor.graph.traversal import ancestors
-from pytensor.graph.rewriting.basic import EquilibriumGraphRewriter, dfs_rewriter, in2out
 from pytensor.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from pytensor.tensor.exceptions import NotScalarConstantError
 from pytensor.tensor.random.basic import BinomialRV, uniform
-from pytensor.tensor.rewriting.blas import local_dot22_to_ger_or_gemv, local_gemm_to_gemv, local_gemm_to_ger
-from pytensor.tensor.rewriting.blas_c import use_c_gemv, use_c_ger
-from pytensor.tensor.rewriting.elemwise import local_dimshuffle_lift
 from pytensor.tensor.rewriting.ofg import inline_ofg_node
 from pytensor.tensor.special import LogSoftmax, Softmax
 from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneTypeT
 
-from .blas2 import register_blas2_rewrites
-from .rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
-from .sums import permutation, sum_of_squares, sum_over_adjacent_axes
+from .sums import permutation
 
 
 @node_rewriter(None)
@@ -318,51 +289,3 @@ def constant_length_slice_as_take(fgraph, node):
     rows = pt.as_tensor_variable(first.start) + pt.arange(length)
     taken = node.inputs[0][(rows, *others)]
     return [pt.specify_shape(taken, (length,) + (None,) * (taken.ndim - 1))]
-
-
-@functools.cache
-def register_rewrites():
-    """Register the rewrites above in PyTensor's rewrite database, once per process.
-
-    Each carries one of our tags, which only our compile modes include
-    (:mod:`dltutorial.core.modes`), so registering them changes nothing for other
-    PyTensor code.  Called by :func:`dltutorial.core.configure.configure_pytensor`.
-    """
-    # after specialize (position 2), whose rewrites (shape folding, our binomial) build the nodes to refine
-    optdb.register("dltutorial_refine_static_shape", in2out(refine_static_shape, ignore_newtrees=True),
-                   "dltutorial_shapes", position=2.05)
-    # PyTensor's own BLAS-2 rewrites run at position 1.7 (BlasOpt), before the shapes above are known;
-    # run them again, then give the new Gemv/Ger nodes their C implementations (as BlasOpt does at 1.7).
-    optdb.register("dltutorial_blas2", EquilibriumGraphRewriter(
-        [local_gemm_to_gemv, local_gemm_to_ger, local_dot22_to_ger_or_gemv, local_dimshuffle_lift],
-        max_use_ratio=5, ignore_newtrees=False), "dltutorial_c", position=2.06)
-    optdb.register("dltutorial_c_blas2", dfs_rewriter(use_c_ger, use_c_gemv), "dltutorial_c", position=2.07)
-    register_blas2_rewrites()  # then row by row: zero inputs skipped, backward products fused into updates
-    optdb["specialize"].register("dltutorial_sum_of_squares", sum_of_squares, "dltutorial_c")
-    optdb["specialize"].register("dltutorial_inline_softmax", inline_softmax, "dltutorial_c")
-    # after canonicalize (1), stabilize and specialize, which push transposes back onto the inputs, and
-    # before elementwise fusion (49), which then fuses the ops that run in memory order
-    optdb.register("dltutorial_elementwise_in_memory_order", in2out(elementwise_in_memory_order),
-                   "dltutorial_c", position=47)
-    # then, before fusion folds elementwise ops into them, the sums the transposes above now feed
-    optdb.register("dltutorial_sum_over_adjacent_axes", in2out(sum_over_adjacent_axes), "dltutorial_c",
-                   position=48.5)
-    # after elementwise fusion (position 49), which would fuse the two parts back
-    optdb.register("dltutorial_split_vector_math", in2out(split_vector_math_from_fusion), "dltutorial_c",
-                   position=49.05)
-    # every mode includes "dltutorial_random" (a scan's inner graph too: PyTensor rewrites it with the mode the
-    # scan was given, which the tutorials give as theirs)
-    optdb["specialize"].register("dltutorial_binomial_one_as_uniform_below_p", binomial_one_as_uniform_below_p,
-                                 "dltutorial_random")
-    # in PyTensor's inplace phase (after its destroy handler is added at 49.5), as its random_make_inplace
-    optdb.register("dltutorial_mrg_inplace", dfs_rewriter(mrg_uniform_inplace, ignore_newtrees=True),
-                   "dltutorial_random", position=50.9)
-    # after fusion, so that no later rewrite folds the cast back into the sum's dtype
-    optdb.register("dltutorial_careduce_then_cast", in2out(careduce_then_cast), "dltutorial_jax", position=49.2)
-    # where PyTensor hands its own random draws their sizes as tuples under JAX
-    optdb.register("dltutorial_jax_mrg_size_as_tuple", in2out(jax_size_as_tuple), "dltutorial_jax", position=100)
-    # before PyTensor's shape rewrites (0.1), which would fix the slice's length as its symbolic formula
-    optdb.register("dltutorial_one_row_slice_as_row", in2out(one_row_slice_as_row, ignore_newtrees=True),
-                   "dltutorial_shapes", position=0.04)
-    optdb.register("dltutorial_constant_length_slice_as_take", in2out(constant_length_slice_as_take),
-                   "dltutorial_jax", position=0.05)

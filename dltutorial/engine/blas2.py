@@ -19,7 +19,7 @@ two cores each keeps its half of ``W`` in its own L2 cache; rows that add
 into one vector are added up in the same order at every call.  Over a dense row
 each loop runs as fast as OpenBLAS's kernel (gcc vectorises it);
 docs/benchmarks.md has what the steps gained.  Two ops, put in place of
-PyTensor's by :func:`register_blas2_rewrites` (the ``c`` mode):
+PyTensor's by the rewrites below (the ``c`` mode; :mod:`.registry` registers them):
 
 * :class:`RowGemv` for ``CGemv``: ``x @ W`` (the forward product of a
   layer) or ``W @ y``;
@@ -31,9 +31,7 @@ import functools
 
 import numpy
 import pytensor.tensor as pt
-from pytensor.compile import optdb
 from pytensor.graph import Apply, node_rewriter
-from pytensor.graph.rewriting.basic import MergeOptimizer, dfs_rewriter
 from pytensor.graph.traversal import ancestors
 from pytensor.link.c.cmodule import GCC_compiler
 from pytensor.link.c.op import COp
@@ -444,22 +442,3 @@ def rank_one_update_in_place(fgraph, node):
     if node.op.destructive:
         return None
     return RankOneUpdate(destructive=True, product=node.op.product)(*node.inputs, return_list=True)
-
-
-def register_blas2_rewrites():
-    """Register the rewrites above under the ``dltutorial_c`` tag (called by ``register_rewrites``).
-
-    They run once PyTensor's batch-1 ``CGemv``/``CGer`` exist (after our
-    ``dltutorial_c_blas2``, position 2.07), the updates first so that a
-    product fused into one is not rewritten on its own; the in-place
-    versions come in PyTensor's in-place phase, beside its own
-    destructive ``CGer`` (position 70).
-    """
-    # the products and updates compare their vectors by identity: merge equal nodes first
-    optdb.register("dltutorial_merge_before_rows", MergeOptimizer(), "dltutorial_c", position=2.075)
-    optdb.register("dltutorial_rank_one_update_by_rows", dfs_rewriter(rank_one_update_by_rows), "dltutorial_c",
-                   position=2.08)
-    optdb.register("dltutorial_gemv_by_rows", dfs_rewriter(gemv_by_rows), "dltutorial_c",
-                   position=2.09)
-    optdb.register("dltutorial_rank_one_update_in_place", dfs_rewriter(rank_one_update_in_place), "dltutorial_c",
-                   "inplace", position=70.1)

@@ -1,6 +1,6 @@
 """Configuring PyTensor for the tutorials: the one place where we change its settings.
 
-Importing dltutorial changes nothing.  :func:`configure_pytensor` does three
+Importing dltutorial changes nothing.  :func:`configure_pytensor` does two
 things, once per process, and :func:`dltutorial.core.modes.compile_mode` calls
 it before it builds a mode, so every graph compiled through our modes is
 compiled with them:
@@ -17,8 +17,6 @@ compiled with them:
 * **Vector maths.**  On x86-64 Linux with glibc, the C code is compiled to
   call glibc's vector maths library (libmvec) for ``tanh``, ``exp``, ``log``
   ..., unless the user chose their own ``gcc__cxxflags``.
-* **Our graph rewrites** (:mod:`dltutorial.core.rewrites`) are registered
-  under tags that only our modes include.
 
 :func:`use_one_blas_thread_by_default` is the command line's business: it
 sets an environment variable, before anything is compiled.
@@ -30,8 +28,6 @@ import platform
 import sys
 
 import pytensor
-
-from .rewrites import register_rewrites
 
 # glibc's math.h declares the SIMD (libmvec) variants of tanh, exp, log ... only
 # under __FAST_MATH__; declaring them, without -ffast-math's other licences
@@ -74,14 +70,13 @@ def have_blas():
 
 @functools.cache
 def configure_pytensor():
-    """Set PyTensor's BLAS and C flags and register our rewrites; once per process (see the module's text)."""
+    """Set PyTensor's BLAS and C flags; once per process (see the module's text)."""
     ldflags = scipy_openblas32_ldflags()
     if not _user_set("blas__ldflags") and ldflags:
         pytensor.config.blas__ldflags = ldflags
     if (not _user_set("gcc__cxxflags") and not pytensor.config.gcc__cxxflags and sys.platform.startswith("linux")
             and platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc"):
         pytensor.config.gcc__cxxflags = VECTOR_MATH_FLAGS
-    register_rewrites()
 
 
 def use_one_blas_thread_by_default():
