@@ -7,7 +7,7 @@ ARGS   ?=
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
 export DLTUTORIAL_IMDB ?= $(wildcard $(CURDIR)/../shared/data/imdb)
 
-.PHONY: setup test test-all docs docs-catalogues notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
+.PHONY: setup test test-all test-pytensor-range docs docs-catalogues notebooks data train-logistic train-logistic-cg train-mlp train-lenet train-da train-sda train-rbm train-dbn \
         train-ca train-hmc train-lstm train-lstm-chars train-rnnslu train-rnnrbm reproduce bench bench-theano clean
 
 setup: $(SETUP)

@@ -8,6 +8,7 @@ import numpy
 import pytensor.scalar as ps
 import pytensor.scalar.math as ps_math
 import pytensor.tensor as pt
+from pytensor.compile.builders import OpFromGraph
 from pytensor.graph import node_rewriter
 from pytensor.graph.op import HasInnerGraph
 from pytensor.graph.traversal import ancestors
@@ -55,10 +56,12 @@ def refine_static_shape(fgraph, node):
 def inline_softmax(fgraph, node):
     """Replace a Softmax/LogSoftmax node by its inner graph of C-compiled elementwise ops.
 
-    In PyTensor 3.0 these ops are symbolic wrappers that the C backend runs
-    through Python: at batch size 1 the LogSoftmax of a 1x10 matrix took
-    0.15 ms, 11 % of an SdA finetuning step.  Inlined, they fuse into C loops.
+    Since PyTensor 3.0.x these ops are symbolic wrappers (OpFromGraph) that
+    the C backend runs through Python, slow at batch size 1 (docs/benchmarks.md);
+    inlined, they fuse into C loops.  Earlier 3.0 releases had C ops, left as they are.
     """
+    if not isinstance(node.op, OpFromGraph):
+        return None
     return inline_ofg_node(node)
 
 
