@@ -33,6 +33,19 @@ test: $(SETUP)
 test-all: $(DOCS_SETUP)
 	$(PYTHON) -m pytest -q -n auto --dist worksteal --durations=20
 
+# The quick suite against the lowest PyTensor that pyproject.toml claims and the newest it allows (CI runs it),
+# each in a virtual environment of its own.
+PYTENSOR_LOWEST := 3.0.0
+test-pytensor-range: $(SETUP)
+	for which in lowest newest; do \
+	  venv=.venv-pytensor-$$which; \
+	  test -x $$venv/bin/python || python3 -m venv $$venv; \
+	  if [ $$which = lowest ]; then pin="pytensor==$(PYTENSOR_LOWEST)"; else pin="pytensor"; fi; \
+	  $(UV) pip install -q --python $$venv/bin/python --upgrade -e ".[test]" "$$pin" || exit 1; \
+	  $$venv/bin/python -c "import pytensor; print('PyTensor', pytensor.__version__)"; \
+	  $$venv/bin/python -m pytest -q -n auto --dist worksteal -m "$(QUICK_CASES)" || exit 1; \
+	done
+
 # The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors;
 # in English (docs/_build/html) and in Chinese from the catalogues in docs/locale (docs/_build/html/zh_CN).
 DOCS_SETUP := $(VENV)/.docs-installed
