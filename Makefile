@@ -62,7 +62,7 @@ docs: $(DOCS_SETUP)
 # where new ones are empty and changed ones fuzzy until translated (tests/test_docs_translation.py lists them).
 docs-catalogues: $(DOCS_SETUP)
 	$(PYTHON) -m sphinx -q -b gettext -D nb_execution_mode=off docs docs/_build/gettext
-	$(PYTHON) -m sphinx_intl update -p docs/_build/gettext -d docs/locale -l zh_CN
+	$(VENV)/bin/sphinx-intl update -p docs/_build/gettext -d docs/locale -l zh_CN
 
 # Every page with code cells as a Jupyter notebook in notebooks/ (the pages are the source; see docs/notebooks.py);
 # make notebooks LANG=zh_CN: in Chinese, in notebooks/zh_CN/.  LANG is also the locale variable, which make would
