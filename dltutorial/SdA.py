@@ -215,7 +215,10 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
     :param mode: the compile mode (``c``, ``numba``, ``jax``; None: the default)
     :param floatX: the float type of the graphs
     """
-    with Run("SdA", locals()) as run:
+    with Run("SdA", dict(finetune_lr=finetune_lr, pretraining_epochs=pretraining_epochs, pretrain_lr=pretrain_lr,
+                         training_epochs=training_epochs, dataset=dataset, batch_size=batch_size,
+                         cache_codes=cache_codes),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         image_side(train_set_x, dataset)  # the first layer's filters are drawn as square pictures

@@ -74,7 +74,9 @@ def linear_autoencoder_pca(n_iterations=1000, learning_rate=0.01, n_points=200, 
     :func:`scipy.linalg.subspace_angles` measures it against the plane of
     the two leading principal components (0 degrees: the same plane).
     """
-    with Run("linear_autoencoder_pca", locals()) as run:
+    with Run("linear_autoencoder_pca", dict(n_iterations=n_iterations, learning_rate=learning_rate, n_points=n_points,
+                                            seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record, folder = run.record, run.folder
         rng = numpy.random.RandomState(seed)
         data = pytensor.shared(plane_data(rng, n_points).astype(pytensor.config.floatX), name="data")
@@ -114,7 +116,10 @@ def stacked_autoencoder(n_epochs=5, batch_size=150, learning_rate=0.01, l2_reg=0
     ``noise`` ("gaussian" or "dropout", at ``noise_level``) makes it a
     denoising autoencoder; the noise is on only in the training function.
     """
-    with Run("denoising_autoencoder" if noise else "stacked_autoencoder", locals()) as run:
+    parameters = dict(n_epochs=n_epochs, batch_size=batch_size, learning_rate=learning_rate, l2_reg=l2_reg,
+                      n_hidden=n_hidden, tied=tied, noise=noise, noise_level=noise_level, dataset=dataset, seed=seed)
+    with Run("denoising_autoencoder" if noise else "stacked_autoencoder", parameters,
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record, folder, name = run.record, run.folder, run.tutorial
         train_x, test_x = mnist_images(dataset)
         x = pt.matrix("x")
@@ -169,8 +174,11 @@ def autoencoders_one_at_a_time(n_epochs=4, batch_size=150, learning_rate=0.01, l
     phase 2 reads hidden layer 1's output from a cache.  Both reach the
     same test reconstruction MSE within noise.
     """
-    with Run("autoencoders_one_at_a_time", locals()) as run:
-        record, folder = run.record, run.folder
+    with Run("autoencoders_one_at_a_time", dict(n_epochs=n_epochs, batch_size=batch_size, learning_rate=learning_rate,
+                                                l2_reg=l2_reg, n_hidden=n_hidden, cache_codes=cache_codes,
+                                                dataset=dataset, seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
+        record = run.record
         train_x, test_x = mnist_images(dataset)
         n_in = train_x.get_value(borrow=True).shape[1]
         sizes = (n_in, *n_hidden)
@@ -263,8 +271,12 @@ def unsupervised_pretraining(n_labels=500, pretraining_epochs=5, training_epochs
     the softmax learns), encoder unfrozen (everything learns), and the same
     network from a random initialisation.  Reports the three test errors.
     """
-    with Run("unsupervised_pretraining", locals()) as run:
-        record, folder = run.record, run.folder
+    with Run("unsupervised_pretraining", dict(n_labels=n_labels, pretraining_epochs=pretraining_epochs,
+                                              training_epochs=training_epochs, batch_size=batch_size,
+                                              labelled_batch_size=labelled_batch_size, learning_rate=learning_rate,
+                                              l2_reg=l2_reg, n_hidden=n_hidden, dataset=dataset, seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
+        record = run.record
         (train_images, train_labels), _, test_set = load_mnist(dataset)
         train_x, _ = shared_dataset((train_images, train_labels))
         labelled_x, labelled_y = shared_dataset((train_images[:n_labels], train_labels[:n_labels]))
@@ -305,7 +317,10 @@ def sparse_autoencoder(n_hidden=1000, sparsity_target=0.1, sparsity_weight=0.2, 
     entries) plus ``sparsity_weight`` times the sum over coding units of
     KL(target || the unit's mean activation over the minibatch).
     """
-    with Run("sparse_autoencoder", locals()) as run:
+    with Run("sparse_autoencoder", dict(n_hidden=n_hidden, sparsity_target=sparsity_target,
+                                        sparsity_weight=sparsity_weight, n_epochs=n_epochs, batch_size=batch_size,
+                                        learning_rate=learning_rate, dataset=dataset, seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record, folder = run.record, run.folder
         train_x, test_x = mnist_images(dataset)
         n_in = train_x.get_value(borrow=True).shape[1]
@@ -339,7 +354,9 @@ def variational_autoencoder(n_epochs=50, batch_size=150, learning_rate=0.001, n_
     The generated digits decode codings drawn from N(0, I): the sampled
     codings are replaced by them through ``givens``, as the text feeds them.
     """
-    with Run("variational_autoencoder", locals()) as run:
+    with Run("variational_autoencoder", dict(n_epochs=n_epochs, batch_size=batch_size, learning_rate=learning_rate,
+                                             n_digits=n_digits, n_hidden=n_hidden, dataset=dataset, seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record, folder = run.record, run.folder
         train_x, test_x = mnist_images(dataset)
         n_in = train_x.get_value(borrow=True).shape[1]

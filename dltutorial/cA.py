@@ -107,7 +107,9 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
     The filters and results.json go to ``output_folder`` (default: a new
     ``runs/cA-<timestamp>/``; the original's was ``cA_plots``).
     """
-    with Run("cA", locals()) as run:
+    with Run("cA", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
+                        batch_size=batch_size, contraction_level=contraction_level),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
         image_side(train_set_x, dataset)  # the filters are drawn as square pictures

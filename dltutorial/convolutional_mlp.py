@@ -121,7 +121,9 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
     :param output_folder: where results.json, best_model.pkl, the figures and the checkpoints go
         (default: a new ``runs/lenet5-<timestamp>/``); the folder of an interrupted run resumes it
     """
-    with Run("lenet5", locals()) as run:
+    with Run("lenet5", dict(learning_rate=learning_rate, n_epochs=n_epochs, dataset=dataset, nkerns=nkerns,
+                            batch_size=batch_size),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         rng = numpy.random.RandomState(23455)
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]

@@ -111,7 +111,9 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
     :param output_folder: where ``filters_corruption_0.png``, ``filters_corruption_30.png``
         and results.json go (default: a new ``runs/dA-<timestamp>/``; the original's was ``dA_plots``)
     """
-    with Run("dA", locals()) as run:
+    with Run("dA", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
+                        batch_size=batch_size),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
         image_side(train_set_x, dataset)  # the filters are drawn as square pictures

@@ -202,7 +202,8 @@ def test_hmc(burnin=1000, n_samples=1000, dim=5, *, output_folder=None, mode=Non
     Writes ``samples.png`` (the samples in the first two dimensions, beside
     draws from the target) and results.json into the run folder.
     """
-    with Run("hmc", locals()) as run:
+    with Run("hmc", dict(burnin=burnin, n_samples=n_samples, dim=dim),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         def sampler_cls(positions, energy_fn, **kwargs):
             return HMC_sampler.new_from_shared_positions(positions, energy_fn, mode=run.mode, **kwargs)
 

@@ -31,7 +31,8 @@ def cg_optimization_mnist(n_epochs=50, mnist_pkl_gz="mnist.pkl.gz", *, batch_siz
 
     SciPy runs the iterations, so an interrupted run starts again from the beginning.
     """
-    with Run("logistic_cg", locals()) as run:
+    with Run("logistic_cg", dict(n_epochs=n_epochs, mnist_pkl_gz=mnist_pkl_gz, batch_size=batch_size),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(mnist_pkl_gz)
         train_set_x, train_set_y = datasets[0]
         valid_set_x, valid_set_y = datasets[1]

@@ -108,7 +108,9 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
     (``output_folder``, default a new ``runs/logistic_sgd-<timestamp>/``),
     where :func:`predict` finds it.
     """
-    with Run("logistic_sgd", locals()) as run:
+    with Run("logistic_sgd", dict(learning_rate=learning_rate, n_epochs=n_epochs, dataset=dataset,
+                                  batch_size=batch_size),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         valid_set_x, valid_set_y = datasets[1]

@@ -42,7 +42,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from .core.checkpoints import Checkpoint
+from .core.checkpoints import resume_loop
 from .core.compile import compile_function
 from .core.errors import ArgumentError, TrainingDiverged
 from .core.files import atomic_write, save_pickle
@@ -349,7 +349,12 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
         raise ArgumentError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
     if encoder not in layers:
         raise ArgumentError(f"unknown encoder {encoder!r}; the tutorial's model is 'lstm'")
-    with Run("lstm", locals()) as run:
+    with Run("lstm", dict(dim_proj=dim_proj, patience=patience, max_epochs=max_epochs, dispFreq=dispFreq,
+                          decay_c=decay_c, lrate=lrate, n_words=n_words, optimizer=optimizer, encoder=encoder,
+                          saveto=saveto, validFreq=validFreq, saveFreq=saveFreq, maxlen=maxlen, batch_size=batch_size,
+                          valid_batch_size=valid_batch_size, dataset=dataset, noise_std=noise_std,
+                          use_dropout=use_dropout, reload_model=reload_model, test_size=test_size),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         model_options = dict(run.record["parameters"])
         print("model options", model_options)
         rng = numpy.random.RandomState(SEED)
@@ -394,12 +399,10 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
 
         loop = {"epoch": 0, "history_errs": [], "best_p": None, "bad_counter": 0, "uidx": 0, "epoch_seconds": [],
                 "estop": False}
-        checkpoint = Checkpoint(run.checkpoint("training"), [f_grad_shared, f_update])
-        saved = checkpoint.restore()
-        if saved is not None:
-            loop = saved["loop"]
-            rng.set_state(saved["rng"])
-            print("... resuming after epoch %i from %s" % (loop["epoch"], checkpoint.path))
+        checkpoint, saved = resume_loop(run.checkpoint("training"), [f_grad_shared, f_update],
+                                        {"epoch": 0, "loop": loop, "rng": rng.get_state()})
+        loop = saved["loop"]
+        rng.set_state(saved["rng"])
         history_errs = loop["history_errs"]
         start_time = time.time() - sum(loop["epoch_seconds"])
         try:
@@ -446,7 +449,7 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
                 loop["epoch_seconds"].append(time.time() - epoch_start)
                 loop["epoch"] += 1
                 print("Seen %d samples" % n_samples)
-                checkpoint.save({"loop": loop, "rng": rng.get_state()})
+                checkpoint.save({"epoch": loop["epoch"], "loop": loop, "rng": rng.get_state()})
         except KeyboardInterrupt:
             print("Training interupted")
             raise  # the run ends interrupted, as every tutorial's: run it again in its folder to go on

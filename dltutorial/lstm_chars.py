@@ -37,7 +37,9 @@ def lstm_chars(text="hihello", hidden_size=5, learning_rate=0.1, iterations=2000
     :param hidden_size: LSTM units
     :param seed: seeds the initial weights
     """
-    with Run("lstm_chars", locals()) as run:
+    with Run("lstm_chars", dict(text=text, hidden_size=hidden_size, learning_rate=learning_rate,
+                                iterations=iterations, seed=seed, print_every=print_every),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         alphabet = "".join(dict.fromkeys(text))  # "hielo" for "hihello", as the text's idx2char
         inputs, targets = text[:-1], text[1:]
         n_steps, n_classes = len(inputs), len(alphabet)

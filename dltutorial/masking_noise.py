@@ -106,7 +106,11 @@ def masking_noise_sae(masking_fractions=(0.0, 0.5), seeds=(0, 1, 2), n_hidden=(1
     Trains on all 60,000 MNIST training images (the tutorial's train and
     validation sets together), as the text did.
     """
-    with Run("masking_noise_sae", locals()) as run:
+    with Run("masking_noise_sae", dict(masking_fractions=masking_fractions, seeds=seeds, n_hidden=n_hidden,
+                                       learning_rate=learning_rate, momentum_rate=momentum_rate,
+                                       batch_size=batch_size, pretraining_epochs=pretraining_epochs,
+                                       finetuning_epochs=finetuning_epochs, dataset=dataset),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         (train_images, train_labels), (valid_images, valid_labels), test_set = load_mnist(dataset)
         images = numpy.concatenate([train_images, valid_images])
         labels = numpy.concatenate([train_labels, valid_labels])

@@ -91,7 +91,9 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     :param n_epochs: maximal number of epochs to run the optimizer
     :param dataset: the path of the MNIST dataset file (or IDX folder)
     """
-    with Run("mlp", locals()) as run:
+    with Run("mlp", dict(learning_rate=learning_rate, L1_reg=L1_reg, L2_reg=L2_reg, n_epochs=n_epochs,
+                         dataset=dataset, batch_size=batch_size, n_hidden=n_hidden),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         valid_set_x, valid_set_y = datasets[1]

@@ -49,7 +49,10 @@ class ReluMLP:
 def mlp_adadelta(n_epochs=20, batch_size=100, n_hiddens=(1000, 1000), learning_rate=0.1, rho=0.95, epsilon=1e-5,
                  reg=0.0, dataset="mnist.pkl.gz", seed=1234, *, output_folder=None, mode=None, floatX="float32"):
     """Train text 003's MLP on MNIST; report the validation and test error after every epoch."""
-    with Run("mlp_adadelta", locals()) as run:
+    with Run("mlp_adadelta", dict(n_epochs=n_epochs, batch_size=batch_size, n_hiddens=n_hiddens,
+                                  learning_rate=learning_rate, rho=rho, epsilon=epsilon, reg=reg, dataset=dataset,
+                                  seed=seed),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record = run.record
         datasets = load_data(dataset)
         train_x, train_y = datasets[0]

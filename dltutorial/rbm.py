@@ -209,7 +209,10 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
     the original's was ``rbm_plots``), with ``results.json`` (the
     pseudo-likelihood cost of each epoch and the training time).
     """
-    with Run("rbm", locals()) as run:
+    with Run("rbm", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
+                         batch_size=batch_size, n_chains=n_chains, n_samples=n_samples, n_hidden=n_hidden,
+                         plot_every=plot_every),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
         test_set_x, _ = datasets[2]

@@ -32,7 +32,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.tensor.special import xlogy
 
-from .core.checkpoints import Checkpoint
+from .core.checkpoints import resume_loop
 from .core.compile import compile_function
 from .core.data import data_dir
 from .core.errors import ArgumentError
@@ -335,20 +335,20 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
     :param output_folder: the run's folder (default: a new ``runs/rnnrbm-<timestamp>/``); the folder
         of an interrupted run resumes after its last finished epoch
     """
-    with Run("rnnrbm", locals()) as run:
+    with Run("rnnrbm", dict(batch_size=batch_size, num_epochs=num_epochs, dataset=dataset, n_hidden=n_hidden,
+                            n_hidden_recurrent=n_hidden_recurrent, lr=lr, dt=dt, n_samples=n_samples),
+             output_folder=output_folder, mode=mode, floatX=floatX) as run:
         folder = find_music(dataset)
         train_files = midi_files(folder / "train")
         test_files = midi_files(folder / "test") if (folder / "test").is_dir() else []
         if not any(piano_rolls([f], dt=dt) for f in train_files):  # before compiling; stops at a piece with notes
             raise ArgumentError("Training set is empty! (did you download the data files?)")
         model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, mode=run.mode)
-        checkpoint = Checkpoint(run.checkpoint("training"), [model.train_function])
-        saved = checkpoint.restore()
-        first_epoch, monitors, order = (0, [], None) if saved is None else \
-            (saved["epoch"], saved["monitors"], saved["order"])
-        if saved is not None:
-            model.numpy_rng.set_state(saved["numpy_rng"])
-            print("... resuming after epoch %i from %s" % (first_epoch, checkpoint.path))
+        checkpoint, saved = resume_loop(run.checkpoint("training"), [model.train_function],
+                                        {"epoch": 0, "monitors": [], "order": None,
+                                         "numpy_rng": model.numpy_rng.get_state()})
+        first_epoch, monitors, order = saved["epoch"], saved["monitors"], saved["order"]
+        model.numpy_rng.set_state(saved["numpy_rng"])
 
         def save_epoch(epoch, monitor, order):
             monitors.append(monitor)

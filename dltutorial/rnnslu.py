@@ -37,7 +37,7 @@ import pytensor.tensor as pt
 from seqeval.metrics import f1_score, precision_score, recall_score
 
 from .core.errors import ArgumentError
-from .core.checkpoints import Checkpoint
+from .core.checkpoints import resume_loop
 from .core.compile import compile_function
 from .core.data import DataError, data_dir
 from .core.files import atomic_write
@@ -264,7 +264,7 @@ def main(param=None, *, output_folder=None, mode=None, floatX="float32"):
     param = {**DEFAULT_PARAM, **(param or {})}
     if isinstance(param["win"], int) and param["win"] % 2 == 0:
         raise ArgumentError(f"win={param['win']} (--win): the context window must be odd, the word in its middle")
-    with Run("rnnslu", {**param, "output_folder": output_folder, "mode": mode, "floatX": floatX}) as run:
+    with Run("rnnslu", dict(param), output_folder=output_folder, mode=mode, floatX=floatX) as run:
         print(param)
         folder = str(run.folder)
         if param["data"] == "synthetic":
@@ -297,12 +297,11 @@ def main(param=None, *, output_folder=None, mode=None, floatX="float32"):
         loop = {"epoch": 0, "best_f1": -numpy.inf, "best_params": None, "valid_f1": [], "test_f1": [],
                 "epoch_seconds": []}
         param["clr"] = param["lr"]
-        checkpoint = Checkpoint(run.checkpoint("training"), [rnn.sentence_train, rnn.normalize])
-        saved = checkpoint.restore()
-        if saved is not None:
-            loop, param = saved["loop"], saved["param"]
-            train_lex, train_ne, train_y = saved["train_sets"]
-            print("... resuming after epoch %i from %s" % (loop["epoch"], checkpoint.path))
+        checkpoint, saved = resume_loop(run.checkpoint("training"), [rnn.sentence_train, rnn.normalize],
+                                        {"epoch": 0, "loop": loop, "param": param,
+                                         "train_sets": (train_lex, train_ne, train_y)})
+        loop, param = saved["loop"], saved["param"]
+        train_lex, train_ne, train_y = saved["train_sets"]
         while loop["epoch"] < param["nepochs"]:
             e = loop["epoch"]
             shuffle([train_lex, train_ne, train_y], param["seed"])
@@ -343,7 +342,8 @@ def main(param=None, *, output_folder=None, mode=None, floatX="float32"):
                 for p, value in zip(rnn.params, loop["best_params"]):  # the original: rnn = best_rnn
                     p.set_value(value)
             loop["epoch"] += 1
-            checkpoint.save({"loop": loop, "param": param, "train_sets": (train_lex, train_ne, train_y)})
+            checkpoint.save({"epoch": loop["epoch"], "loop": loop, "param": param,
+                             "train_sets": (train_lex, train_ne, train_y)})
             if param["clr"] < 1e-5:
                 break
 

@@ -233,3 +233,27 @@ def test_training_time_adds_up_over_the_parts_of_a_resumed_loop(tmp_path):
     resumed = training.train_epochs(step, 50, 2, checkpoint=tmp_path / "loop.pkl", log=lambda line: None)
     assert len(resumed) == 2 and resumed[0] == first[0] and counter.get_value() == 100
     assert first.seconds > 0 and resumed.seconds > first.seconds  # the first epoch's time is kept
+
+
+def test_a_checkpoint_restores_each_value_by_its_name_not_its_place(tmp_path):
+    """Two values of one shape (a dA's ``b`` and ``b_prime``) go back to their own variables, whatever the order in
+    which the restoring function updates them; a variable the checkpoint has no value for is named."""
+    import numpy
+    import pytensor
+
+    from dltutorial.core.checkpoints import Checkpoint
+    from dltutorial.core.compile import compile_function
+
+    b = pytensor.shared(numpy.zeros(3), name="b")
+    b_prime = pytensor.shared(numpy.zeros(3), name="b_prime")
+    forward = compile_function([], [], updates=[(b, b + 1), (b_prime, b_prime + 2)])
+    backward = compile_function([], [], updates=[(b_prime, b_prime + 2), (b, b + 1)])
+    forward()
+    Checkpoint(tmp_path / "c.pkl", [forward]).save({"epoch": 1})
+    b.set_value(numpy.zeros(3))
+    b_prime.set_value(numpy.zeros(3))
+    assert Checkpoint(tmp_path / "c.pkl", [backward]).restore() == {"epoch": 1}
+    assert (b.get_value() == 1).all() and (b_prime.get_value() == 2).all()
+    c = pytensor.shared(numpy.zeros(3), name="c")
+    with pytest.raises(CheckpointError, match="no value for c"):
+        Checkpoint(tmp_path / "c.pkl", [compile_function([], [], updates=[(b, b + 1), (c, c + 1)])]).restore()

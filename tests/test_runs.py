@@ -16,13 +16,13 @@ def test_a_resumed_runs_seconds_add_up_over_its_parts(tmp_path, monkeypatch):
     clock = iter([100.0, 107.5, 200.0, 203.0])  # the first part runs 7.5 s, until Ctrl-C; the second 3 s
     monkeypatch.setattr(runs.timeit, "default_timer", lambda: next(clock))
     with pytest.raises(KeyboardInterrupt):
-        with Run("demo", {"output_folder": tmp_path / "run", "n_epochs": 2}) as run:
+        with Run("demo", {"n_epochs": 2}, output_folder=tmp_path / "run") as run:
             run.checkpoint("training").parent.mkdir()
             run.checkpoint("training").write_bytes(b"epoch 1")  # it wrote something: the folder stays
             raise KeyboardInterrupt
     first = json.loads((tmp_path / "run" / "results.json").read_text())
     assert first["status"] == "interrupted" and first["seconds"] == 7.5
-    with Run("demo", {"output_folder": tmp_path / "run", "n_epochs": 2}) as run:
+    with Run("demo", {"n_epochs": 2}, output_folder=tmp_path / "run") as run:
         pass
     assert run.record["status"] == "done" and run.record["seconds"] == 10.5
     assert json.loads((tmp_path / "run" / "results.json").read_text())["seconds"] == 10.5
@@ -35,7 +35,7 @@ def test_a_folder_whose_results_json_is_no_record_is_refused_before_any_work(tmp
     folder.mkdir()
     (folder / "results.json").write_text(content)
     with pytest.raises(SettingsMismatch, match=f"^{folder}/results.json {problem}.*delete this one to start over$"):
-        Run("demo", {"output_folder": folder})
+        Run("demo", {}, output_folder=folder)
     assert (folder / "results.json").read_text() == content  # left as it was
 
 
@@ -47,7 +47,7 @@ def test_a_killed_writes_stale_part_files_are_removed_when_the_run_goes_on(tmp_p
         path.write_bytes(b"half a file")
     kept = folder / "checkpoints" / "demo-training.pkl"
     kept.write_bytes(b"a whole file")
-    with Run("demo", {"output_folder": folder}):
+    with Run("demo", {}, output_folder=folder):
         pass
     assert not any(path.exists() for path in stale) and kept.read_bytes() == b"a whole file"
 

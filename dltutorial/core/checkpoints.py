@@ -22,19 +22,31 @@ class CheckpointError(TutorialError, ValueError):
 
 
 def updated_shared_variables(functions):
-    """The shared variables that the compiled ``functions`` update: a training loop's whole state."""
-    variables = []
+    """The shared variables that the compiled ``functions`` update, by unique name: a training loop's whole state.
+
+    A variable goes by its own name (``W``, ``b_prime``), or its type's for
+    an unnamed one (a random generator); the second, third ... of a name get
+    `` (2)``, `` (3)`` in the order the functions update them.
+    """
+    variables, named, count = [], {}, {}
     for fn in map(pytensor_function, functions):
         variables += [i.variable for i in fn.maker.inputs if i.update is not None and i.variable not in variables]
-    return variables
+    for variable in variables:
+        name = variable.name or type(variable.type).__name__
+        count[name] = count.get(name, 0) + 1
+        named[name if count[name] == 1 else f"{name} ({count[name]})"] = variable
+    return named
 
 
 class Checkpoint:
-    """One loop's checkpoint file: its state dict and the values of the shared variables its functions update.
+    """One loop's checkpoint file: its state dict and, by name, the values of the shared variables its functions update.
 
-    ``also_save`` lists more things to save and restore, each with ``state()``
-    and ``restore(state)``: a :class:`~dltutorial.core.minibatches.Shuffler`'s
-    row order and generator, a :class:`Kept`'s values.
+    Restoring checks each value against the variable of its name (the same
+    names, shapes and dtypes), so that two values of one shape (a layer's
+    ``b`` and ``b_prime``) can never trade places.  ``also_save`` lists more
+    things to save and restore, each with ``state()`` and ``restore(state)``:
+    a :class:`~dltutorial.core.minibatches.Shuffler`'s row order and
+    generator, a :class:`Kept`'s values.
     """
 
     def __init__(self, path, functions, also_save=()):
@@ -43,8 +55,9 @@ class Checkpoint:
         self.also_save = list(also_save)
 
     def save(self, state):
-        save_pickle({"state": state, "values": [_plain(v.get_value(borrow=True)) for v in self.variables],
-                     "also_saved": [kept.state() for kept in self.also_save]}, self.path)
+        values = {name: _plain(v.get_value(borrow=True)) for name, v in self.variables.items()}
+        save_pickle({"state": state, "values": values, "also_saved": [kept.state() for kept in self.also_save]},
+                    self.path)
 
     def restore(self):
         """Load the saved values into the shared variables and return the state (None if no checkpoint)."""
@@ -53,19 +66,46 @@ class Checkpoint:
         try:
             with open(self.path, "rb") as f:
                 saved = pickle.load(f)
-            values = saved["values"]
-        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError) as error:
+            values = dict(saved["values"])
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise CheckpointError(f"{self.path}: corrupt checkpoint ({type(error).__name__}: {error}); delete it to "
                                   "train that loop over, or the run folder to start afresh") from None
-        if len(values) != len(self.variables) or any(
-                _kind(value) != _kind(v.get_value(borrow=True)) for value, v in zip(values, self.variables)):
-            raise CheckpointError(f"{self.path}: this checkpoint belongs to another model or settings; "
+        differ = _differences(values, self.variables)
+        if differ:
+            raise CheckpointError(f"{self.path}: this checkpoint belongs to another model or settings ({differ}); "
                                   "delete it (or the run folder) to start afresh")
-        for variable, value in zip(self.variables, values):
-            variable.set_value(value)
+        for name, variable in self.variables.items():
+            variable.set_value(values[name])
         for kept, state in zip(self.also_save, saved["also_saved"]):
             kept.restore(state)
         return saved["state"]
+
+
+def resume_loop(path, functions, fresh, also_save=(), log=print):
+    """A training loop's :class:`Checkpoint` and the state to start from: the saved one, or ``fresh``.
+
+    Every loop with a checkpoint starts this way; the state a loop saves
+    holds its ``epoch`` (the epochs finished), which the resume line prints.
+    """
+    checkpoint = Checkpoint(path, functions, also_save)
+    state = checkpoint.restore()
+    if state is None:
+        return checkpoint, fresh
+    log("... resuming after epoch %i from %s" % (state["epoch"], checkpoint.path))
+    return checkpoint, state
+
+
+def _differences(values, variables):
+    """What keeps saved ``values`` (by name) from fitting ``variables`` (by name), in words; '' if they fit."""
+    missing, extra = sorted(set(variables) - set(values)), sorted(set(values) - set(variables))
+    if missing or extra:
+        return "; ".join(part for part in (missing and f"no value for {', '.join(missing)}",
+                                           extra and f"values of no variable: {', '.join(extra)}") if part)
+    for name, variable in variables.items():
+        saved, current = _kind(values[name]), _kind(variable.get_value(borrow=True))
+        if saved != current:
+            return f"{name} is {saved} in the checkpoint, {current} in the model"
+    return ""
 
 
 def _plain(value):
@@ -74,8 +114,8 @@ def _plain(value):
 
 
 def _kind(value):
-    """What must match between a saved value and the variable it restores: shape, or type for generators."""
-    return tuple(value.shape) if hasattr(value, "shape") else type(value)
+    """What must match between a saved value and the variable it restores: shape and dtype, or type for generators."""
+    return (tuple(value.shape), str(value.dtype)) if hasattr(value, "shape") else type(value).__name__
 
 
 class Kept:

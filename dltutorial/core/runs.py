@@ -3,14 +3,15 @@
 Every entry function has the same shape::
 
     def test_SdA(finetune_lr=0.1, ..., *, output_folder=None, mode=None, floatX="float32"):
-        with Run("SdA", locals()) as run:
+        with Run("SdA", dict(finetune_lr=finetune_lr, ...),
+                 output_folder=output_folder, mode=mode, floatX=floatX) as run:
             ...                                  # build (in floatX), compile (with run.mode), train
             run.record["test_error"] = ...       # every figure it prints
         return run.record
 
-:class:`Run` takes the entry function's arguments: ``output_folder`` (default
-a new ``runs/<tutorial>-<timestamp>/``), ``mode`` and ``floatX``; the others
-are recorded as the run's parameters.  Inside the block graphs are built in
+:class:`Run` takes the parameters the entry function names, which its record
+keeps, and the settings: ``output_folder`` (default a new
+``runs/<tutorial>-<timestamp>/``), ``mode`` and ``floatX``.  Inside the block graphs are built in
 ``floatX``.  The run's ``results.json`` is written when the run starts and
 when it ends, with its ``status``: ``running``, ``done``, ``interrupted``
 (Ctrl-C) or ``failed``; a tutorial saves it in between with :meth:`Run.save`.
@@ -37,7 +38,6 @@ from .errors import TutorialError
 from .files import save_json
 from .modes import check_float_type, check_mode
 
-SETTINGS = ("output_folder", "mode", "floatX")
 RESUME_KEYS = ("tutorial", "mode", "floatX")  # with the parameters: what a resumed run must share with its folder
 
 
@@ -103,14 +103,14 @@ class SettingsMismatch(TutorialError, ValueError):
 class Run:
     """One run of a tutorial; use it as a context manager (see the module's text)."""
 
-    def __init__(self, tutorial, arguments):
-        check_arguments(arguments)
+    def __init__(self, tutorial, parameters, *, output_folder=None, mode=None, floatX="float32"):
+        """``parameters``: the entry function's arguments that the record keeps, and that a resumed run must share."""
+        check_arguments({**parameters, "output_folder": output_folder, "mode": mode, "floatX": floatX})
         self.tutorial = tutorial
-        self.mode = check_mode(arguments.get("mode"))
-        self.floatX = check_float_type(arguments.get("floatX", "float32"))
-        parameters = {k: _plain(v) for k, v in arguments.items() if k not in SETTINGS}
+        self.mode = check_mode(mode)
+        self.floatX = check_float_type(floatX)
+        parameters = {k: _plain(v) for k, v in parameters.items()}
         self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX}
-        output_folder = arguments.get("output_folder")
         self.new = not (output_folder and Path(output_folder).exists())
         self.earlier_seconds = 0.0 if self.new else self._resumable(Path(output_folder))
         self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy
 from tqdm import tqdm
 
-from .checkpoints import Checkpoint
+from .checkpoints import resume_loop
 from .errors import TrainingDiverged
 
 
@@ -84,11 +84,10 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
     result = TrainingResult()
     done_looping = False
     epoch = 0
-    checkpoint = Checkpoint(checkpoint, [train_model]) if checkpoint else None
-    state = checkpoint.restore() if checkpoint else None
-    if state is not None:
+    if checkpoint:
+        checkpoint, state = resume_loop(checkpoint, [train_model], {"result": result, "epoch": epoch,
+                                                                    "patience": patience, "done": done_looping}, log=log)
         result, epoch, patience, done_looping = state["result"], state["epoch"], state["patience"], state["done"]
-        log("... resuming after epoch %i from %s" % (epoch, checkpoint.path))
     start_time = timeit.default_timer() - result.seconds
     while epoch < n_epochs and not done_looping:
         epoch += 1
@@ -156,12 +155,10 @@ def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training ep
     """
     kwargs = kwargs or {}
     costs = EpochCosts()
-    checkpoint = Checkpoint(checkpoint, [step], also_save) if checkpoint else None
-    state = checkpoint.restore() if checkpoint else None
-    if state is not None:
+    if checkpoint:
+        checkpoint, state = resume_loop(checkpoint, [step], {"epoch": 0, "costs": [], "seconds": 0.0}, also_save, log)
         costs.extend(state["costs"])
         costs.seconds = state["seconds"]
-        log("... resuming after epoch %i from %s" % (len(costs), checkpoint.path))
     what = "training" if layer is None else f"layer {layer}"
     for epoch in range(len(costs), n_epochs):
         c = []
@@ -176,7 +173,7 @@ def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training ep
         if on_epoch is not None:
             on_epoch(epoch)
         if checkpoint:  # after on_epoch, whose work (a reshuffle, an evaluation) the checkpoint keeps
-            checkpoint.save({"costs": list(costs), "seconds": costs.seconds})
+            checkpoint.save({"epoch": len(costs), "costs": list(costs), "seconds": costs.seconds})
     return costs
 
 
