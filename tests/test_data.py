@@ -116,6 +116,8 @@ def good_split(n=5):
      "valid set has 20 NaN or infinite pixels"),
     ((good_split(), good_split(), (numpy.full((5, 4), numpy.inf), numpy.zeros(5, int))),
      "test set has 20 NaN or infinite pixels"),
+    (((numpy.full((5, 4), 255.0), numpy.zeros(5, int)), good_split(), good_split()),
+     "train set's pixels range over 255..255, expected MNIST's 0..1 .*: divide them by their maximum"),
 ])
 def test_a_pickle_of_another_structure_or_content_is_named(tmp_path, splits, problem):
     path = write_pickle(tmp_path / "mine.pkl.gz", splits)

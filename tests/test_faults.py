@@ -20,6 +20,7 @@ from dltutorial.core import files
 from dltutorial.core.data import DataError, fetch, load_data
 from dltutorial.core.errors import TrainingDiverged
 from dltutorial.core.runs import MissingRunFile
+from dltutorial.dA import test_dA
 from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
 
 from dltutorial.core.tiny_data import write_idx_folder
@@ -146,12 +147,26 @@ def test_an_unexpected_error_asks_for_debug_which_shows_the_traceback(tiny_idx, 
 
 
 def test_a_diverging_cost_stops_training_and_saves_nothing_poisoned(tiny_idx, tmp_path):
-    with pytest.raises(TrainingDiverged, match="the training cost became (nan|inf) at epoch 1, minibatch .*: lower "
-                                               "the learning rate"):
+    with pytest.raises(TrainingDiverged, match="the training cost became (nan|inf) at epoch 1, minibatch 1, after "
+                                               "finite costs until then: .*lower the learning rate"):
         # 1e300 is finite, but not in float32: the first step's weights become inf, the cost NaN
         sgd_optimization_mnist(learning_rate=1e300, n_epochs=3, dataset=str(tiny_idx), batch_size=20,
                                output_folder=tmp_path / "run", floatX="float32")
     assert not (tmp_path / "run").exists()  # it failed at its first step: nothing saved, no empty folder left
+
+
+@pytest.mark.parametrize("tutorial", ["logistic_sgd", "dA"])  # the early-stopping loop and the fixed-epoch loop
+def test_a_cost_undefined_before_any_update_does_not_blame_the_learning_rate(tutorial, tiny_idx, tmp_path,
+                                                                             monkeypatch):
+    import dltutorial.core.training as training
+
+    real_finite = training.finite
+    monkeypatch.setattr(training, "finite", lambda cost, *where: real_finite(float("nan"), *where))
+    entry = {"logistic_sgd": sgd_optimization_mnist, "dA": test_dA}[tutorial]
+    with pytest.raises(TrainingDiverged, match="^the training cost is nan at epoch [01], minibatch 0, before any "
+                                               "update: the untrained model's cost is undefined on this data") as error:
+        entry(dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+    assert "learning rate" not in str(error.value)
 
 
 def test_a_run_that_diverges_later_keeps_its_finished_epochs(tiny_idx, tmp_path, monkeypatch):
@@ -160,7 +175,8 @@ def test_a_run_that_diverges_later_keeps_its_finished_epochs(tiny_idx, tmp_path,
     step_costs = iter([1.0] * 60 + [float("nan")])
     real_finite = training.finite
     monkeypatch.setattr(training, "finite", lambda cost, *where: real_finite(next(step_costs), *where))
-    with pytest.raises(TrainingDiverged, match="became nan at epoch 3, minibatch 10"):
+    with pytest.raises(TrainingDiverged, match="became nan at epoch 3, minibatch 10, after finite costs until then: "
+                                               "the steps grew too large; lower the learning rate"):
         sgd_optimization_mnist(n_epochs=5, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
     record = json.loads((tmp_path / "run" / "results.json").read_text())  # valid JSON: no NaN, no Infinity
     assert record["status"] == "failed"

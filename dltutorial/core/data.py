@@ -140,7 +140,7 @@ def find_dataset(dataset):
 
 
 def _check_split(source, splits):
-    """Raise DataError unless ``splits`` is three (x, y) pairs of matching rows: finite pixels, digit labels."""
+    """Raise DataError unless ``splits`` is three (x, y) pairs of matching rows: pixels in [0, 1], digit labels."""
     if not (isinstance(splits, (tuple, list)) and len(splits) == 3):
         raise DataError(f"{source}: holds a {type(splits).__name__}, not the three (x, y) pairs (train, valid, test) "
                         "of mnist.pkl.gz")
@@ -160,6 +160,10 @@ def _check_split(source, splits):
         if not numpy.isfinite(x).all():
             raise DataError(f"{source}: {name} set has {(~numpy.isfinite(x)).sum()} NaN or infinite pixels; "
                             f"{REPAIR}")
+        if x.min() < 0 or x.max() > 1:
+            raise DataError(f"{source}: {name} set's pixels range over {x.min():g}..{x.max():g}, expected MNIST's "
+                            "0..1 (the cross-entropy costs and the RBMs' samples need it): divide them by their "
+                            "maximum, e.g. 255")
         if not numpy.issubdtype(y.dtype, numpy.integer):
             raise DataError(f"{source}: {name} labels are {y.dtype}, expected integers")
         if len(y) and (y.min() < 0 or y.max() > 9):

@@ -54,12 +54,22 @@ class TrainingResult:
         return {k: (float(v) if isinstance(v, numpy.floating) else v) for k, v in self.__dict__.items()}
 
 
-def finite(cost, epoch, minibatch_index):
-    """``cost``, unless it is NaN or infinite: then stop training, before anything poisoned is saved."""
-    if not numpy.isfinite(cost).all():
-        raise TrainingDiverged(f"the training cost became {cost} at epoch {epoch}, minibatch {minibatch_index}: "
-                               "lower the learning rate (the checkpoints keep the last finished epoch)")
-    return cost
+def finite(cost, epoch, minibatch_index, first_step=False):
+    """``cost``, unless it is NaN or infinite: then stop training, before anything poisoned is saved.
+
+    The data and the options were checked before training, so what is left
+    to name is when it happened: at the ``first_step`` (no update made yet)
+    the untrained model's cost is undefined on that minibatch; later, the
+    updates have grown too large.
+    """
+    if numpy.isfinite(cost).all():
+        return cost
+    where = f"at epoch {epoch}, minibatch {minibatch_index}"
+    if first_step:
+        raise TrainingDiverged(f"the training cost is {cost} {where}, before any update: the untrained model's cost "
+                               "is undefined on this data (a pixel outside 0..1, an initialisation that saturates)")
+    raise TrainingDiverged(f"the training cost became {cost} {where}, after finite costs until then: the steps grew "
+                           "too large; lower the learning rate (the checkpoints keep the last finished epoch)")
 
 
 def _progress(total, desc):
@@ -97,7 +107,7 @@ def early_stopping(train_model, n_train_batches, validate, test, n_epochs, patie
             iteration = (epoch - 1) * n_train_batches + minibatch_index
             if on_iteration is not None:
                 on_iteration(iteration)
-            costs.append(finite(train_model(minibatch_index), epoch, minibatch_index))
+            costs.append(finite(train_model(minibatch_index), epoch, minibatch_index, iteration == 0))
             bar.update()
             if (iteration + 1) % validation_frequency == 0:
                 this_validation_loss = float(numpy.mean(validate(), dtype="float64"))
@@ -165,7 +175,7 @@ def train_epochs(step, n_train_batches, n_epochs, kwargs=None, line="Training ep
         start_time = timeit.default_timer()
         with _progress(n_train_batches, f"{what} epoch {epoch}") as bar:
             for batch_index in range(n_train_batches):
-                c.append(finite(step(index=batch_index, **kwargs), epoch, batch_index))
+                c.append(finite(step(index=batch_index, **kwargs), epoch, batch_index, epoch == 0 and batch_index == 0))
                 bar.update()
         costs.seconds += timeit.default_timer() - start_time
         costs.append(numpy.mean(c, axis=0, dtype="float64").tolist())  # a float, or a list for a step of several
