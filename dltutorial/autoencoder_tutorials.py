@@ -24,6 +24,7 @@ import scipy.linalg
 from .autoencoders import Autoencoder, VariationalAutoencoder, glorot_uniform, he_normal, kl_divergence, l2_penalty
 from .core.compile import compile_function
 from .core.data import load_mnist, shared_dataset
+from .core.errors import ArgumentError
 from .core.minibatches import minibatch_givens, n_batches
 from .core.nnet import elu
 from .core.plots import save_curves, save_filters, save_image, save_scatter
@@ -278,6 +279,9 @@ def unsupervised_pretraining(n_labels=500, pretraining_epochs=5, training_epochs
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         record = run.record
         (train_images, train_labels), _, test_set = load_mnist(dataset)
+        if n_labels > len(train_labels):
+            raise ArgumentError(f"n_labels={n_labels} (--n-labels): the labelled images are taken from the training "
+                                f"set, which has {len(train_labels)}")
         train_x, _ = shared_dataset((train_images, train_labels))
         labelled_x, labelled_y = shared_dataset((train_images[:n_labels], train_labels[:n_labels]))
         test_x, test_y = shared_dataset(test_set)

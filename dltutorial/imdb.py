@@ -21,6 +21,7 @@ import numpy
 import pytensor
 
 from .core.data import DataError, data_dir
+from .core.errors import ArgumentError
 
 IMDB_URL = "http://www.iro.umontreal.ca/~lisa/deep/data/imdb.pkl"
 
@@ -119,7 +120,8 @@ def synthetic_data(n_words=100, n_train=2000, n_valid=200, n_test=500, maxlen=30
     over time can learn it; a model that reads single words cannot do well.
     """
     if n_words < 30:
-        raise ValueError(f"the synthetic task needs a vocabulary of at least 30 words, not {n_words}")
+        raise ArgumentError(f"n_words={n_words} (--n-words): the synthetic task needs a vocabulary of at least 30 "
+                            "words")
     rng = rng or numpy.random.RandomState(123)
     positive, negative = numpy.arange(2, 12), numpy.arange(12, 22)
 

@@ -200,6 +200,7 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     :param model: the pickled model (default: ``best_model.pkl`` of the newest
         ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
     """
+    check_arguments({"n": n})
     model = Path(model) if model else newest_run_file("logistic_sgd", "best_model.pkl")
     try:
         with open(model, "rb") as f:
@@ -213,7 +214,6 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     if not isinstance(classifier, LogisticRegression):
         raise MissingRunFile(f"{model}: holds a {type(classifier).__name__}, not the LogisticRegression that "
                              "sgd_optimization_mnist saves; name its best_model.pkl")
-    check_arguments({"n": n})
     test_set_x, _ = load_data(dataset)[2]
     n_in, pixels = classifier.W.get_value().shape[0], test_set_x.get_value().shape[1]
     if n_in != pixels:

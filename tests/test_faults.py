@@ -82,10 +82,17 @@ def write_flat_images(path, pixels):
      "set's 120"),
     (["lenet5"], "8x8 images are too small for two 5x5 convolutions with (2, 2) pooling: give images of at least "
                  "16 x 16"),
+    (["masking_noise_sae", "--masking-fractions", "1"], "masking_fractions=[1.0] (--masking-fractions): each value "
+                                                        "must be a number in [0, 1) (1 would mask every input)"),
+    (["unsupervised_pretraining", "--n-labels", "501"],
+     "n_labels=501 (--n-labels): the labelled images are taken from the training set, which has 500"),
+    (["linear_autoencoder_pca", "--n-points", "2"], "n_points=2 (--n-points): the points must span a plane"),
+    (["lstm", "--n-words", "10"], "n_words=10 (--n-words): the synthetic task needs a vocabulary of at least 30"),
+    (["predict", "--n", "0"], "n=0 (--n): must be a whole number >= 1"),
 ])
 def test_an_option_the_data_or_the_maths_cannot_take_is_one_line_before_any_work(argv, line, tiny_idx, tmp_path,
                                                                                   capsys):
-    data = [] if argv[0] == "linear_autoencoder_pca" else ["--data", str(tiny_idx)]
+    data = {"linear_autoencoder_pca": [], "lstm": ["--data", "synthetic"]}.get(argv[0], ["--data", str(tiny_idx)])
     message = one_line_error([*argv, *data], capsys)
     assert message.startswith(f"error: {line}")
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left

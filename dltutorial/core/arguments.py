@@ -21,7 +21,8 @@ COUNTS = {  # whole numbers >= 1
 RATES = {"learning_rate", "finetune_lr", "pretrain_lr", "lrate", "epsilon", "lr", "dt"}  # finite, > 0 (dt: seconds)
 WEIGHTS = {"L1_reg", "L2_reg", "l2_reg", "reg", "decay_c", "sparsity_weight", "contraction_level",  # finite, >= 0
            "noise_level", "noise_std"}
-FRACTIONS = {"masking_fractions", "momentum_rate", "rho"}  # in [0, 1]
+FRACTIONS = {"momentum_rate", "rho"}  # in [0, 1]
+MASKS = {"masking_fractions"}  # in [0, 1): a fraction of 1 would leave no input to learn from
 OPEN_FRACTIONS = {"sparsity_target"}  # in (0, 1)
 COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original's "every epoch" / "all"
 NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
@@ -49,6 +50,7 @@ RULES = [  # (names, test of one value, what it must be)
     (RATES, lambda v: _is_real(v) and v > 0, "a finite number > 0"),
     (WEIGHTS, lambda v: _is_real(v) and v >= 0, "a finite number >= 0"),
     (FRACTIONS, lambda v: _is_real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    (MASKS, lambda v: _is_real(v) and 0 <= v < 1, "a number in [0, 1) (1 would mask every input)"),
     (OPEN_FRACTIONS, lambda v: _is_real(v) and 0 < v < 1, "a number strictly between 0 and 1"),
     (SEEDS, lambda v: _is_int(v) and 0 <= v < 2 ** 32 - 1, "a whole number from 0 to 4294967294"),
 ]
@@ -60,6 +62,9 @@ def _option(name):
 
 def _check_together(arguments):
     """The rules that involve more than one argument."""
+    if _is_int(arguments.get("n_points")) and arguments["n_points"] < 3:
+        raise ArgumentError(f"n_points={arguments['n_points']!r} ({_option('n_points')}): the points must span a "
+                            "plane for PCA to find: at least 3")
     if arguments.get("noise") == "dropout" and not 0 <= arguments.get("noise_level", 0) < 1:
         raise ArgumentError(f"noise_level={arguments['noise_level']!r} ({_option('noise_level')}): with dropout "
                             "noise it is the fraction of inputs dropped, a number in [0, 1)")
