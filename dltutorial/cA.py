@@ -121,6 +121,7 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
         rng = numpy.random.RandomState(123)
         ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
         cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
+        # start-snippet-3
         train_ca = compile_function(
             [index],
             [pt.mean(ca.L_rec), pt.sqrt(ca.L_jacob)],
@@ -129,6 +130,7 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
             name="train_ca",
             mode=run.mode,
         )
+        # end-snippet-3
 
         costs = train_epochs(train_ca, n_train_batches, training_epochs,
                              line="Training epoch {epoch}, reconstruction cost  {cost[0]}  jacobian norm  {cost[1]}",

@@ -228,6 +228,7 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
 
         rng = numpy.random.RandomState(123)
         theano_rng = random_stream(rng.randint(2 ** 30))
+        # start-snippet-5
         # the persistent chain's state: the hidden layer
         persistent_chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), dtype=pytensor.config.floatX),
                                            borrow=True)
@@ -241,6 +242,7 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
             name="train_rbm",
             mode=run.mode,
         )
+        # end-snippet-5
 
         def save_epoch_filters(epoch):
             save_filters(rbm.W.get_value(borrow=True), run.path("filters_at_epoch_%i.png" % epoch))
