@@ -80,6 +80,9 @@ def atisfold(fold, folder=None):
     if fold not in range(5):
         raise DataError(f"fold={fold!r}: ATIS has folds 0 to 4")
     folder = Path(folder or os.environ.get("ATISDATA") or data_dir())
+    if folder.is_file():
+        raise DataError(f"{folder}: a file; give the folder that holds atis.fold0.pkl.gz ... atis.fold4.pkl.gz "
+                        "(the fold is --fold)")
     path = folder / f"atis.fold{fold}.pkl.gz"
     if not path.is_file():
         raise DataError(f"{path.name} not found in {folder.resolve()}: download atis.fold0.pkl.gz ... "

@@ -122,6 +122,8 @@ def test_atis_folds_are_read_from_the_users_folder_or_named_when_missing(tmp_pat
     (tmp_path / "atis.fold2.pkl.gz").write_bytes(b"not gzip")
     with pytest.raises(DataError, match="not a readable ATIS fold"):
         rnnslu.atisfold(2, tmp_path)
+    with pytest.raises(DataError, match=r"atis.fold1.pkl.gz: a file; give the folder that holds"):
+        rnnslu.atisfold(1, tmp_path / "atis.fold1.pkl.gz")
 
 
 def test_the_command_line_fills_the_param_dict(tmp_path):
