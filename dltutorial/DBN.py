@@ -112,7 +112,8 @@ class DBN:
             )
             if cache_codes and rbm.input is not self.x:
                 # the layers below are fixed while this one trains: their codes are computed once, not every step
-                fn = with_cached_codes(fn, layer_input=rbm.input, network_input=self.x, train_set_x=train_set_x)
+                fn = with_cached_codes(fn, layer_input=rbm.input, network_input=self.x, train_set_x=train_set_x,
+                                       width=rbm.n_visible)
             pretrain_fns.append(fn)
         return pretrain_fns
     # end-snippet-4

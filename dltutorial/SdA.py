@@ -125,7 +125,8 @@ class SdA:
             )
             if cache_codes and dA_layer.x is not self.x:
                 # the layers below are fixed while this one trains: their codes are computed once, not every step
-                fn = with_cached_codes(fn, layer_input=dA_layer.x, network_input=self.x, train_set_x=train_set_x)
+                fn = with_cached_codes(fn, layer_input=dA_layer.x, network_input=self.x, train_set_x=train_set_x,
+                                       width=dA_layer.n_visible)
             pretrain_fns.append(fn)
         return pretrain_fns
     # end-snippet-4

@@ -243,7 +243,8 @@ def training_phases(stack, x, data_x, batch_size, learning_rate, l2_reg, cache_c
     phase2 = compile_function([index], phase2_loss, updates=phase2_updates, name="phase2", mode=mode,
                               givens={x: data_x[index * batch_size: (index + 1) * batch_size]})
     if cache_codes:
-        phase2 = with_cached_codes(phase2, layer_input=hidden1, network_input=x, train_set_x=data_x)
+        phase2 = with_cached_codes(phase2, layer_input=hidden1, network_input=x, train_set_x=data_x,
+                                   width=layer1.W.get_value(borrow=True).shape[1])
     return phase1, phase2
 
 

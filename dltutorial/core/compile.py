@@ -12,6 +12,7 @@ import numpy
 import pytensor
 from pytensor.compile import Function
 
+from .. import engine
 from .modes import ModeError, check_mode, compile_mode
 
 
@@ -149,6 +150,7 @@ def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
     defaults = dict(defaults or {})
     defaults.update((item.variable.name, item.value) for item in inputs if isinstance(item, In))
     inputs = [item.variable if isinstance(item, In) else item for item in inputs]
+    givens = engine.one_row_givens(givens)
     try:
         fn = pytensor.function(inputs, outputs, updates=updates, givens=givens, name=name,
                                mode=compile_mode(mode), on_unused_input=on_unused_input)

@@ -58,13 +58,13 @@ class CachedInputFunction:
 
 
 def empty_codes(n_columns):
-    """An empty floatX shared matrix with ``n_columns`` columns (None: not known yet), to be filled later."""
-    return pytensor.shared(numpy.zeros((0, n_columns or 0), dtype=pytensor.config.floatX), name="codes",
+    """An empty floatX shared matrix with ``n_columns`` columns, to be filled later."""
+    return pytensor.shared(numpy.zeros((0, n_columns), dtype=pytensor.config.floatX), name="codes",
                            shape=(None, n_columns))
 
 
-def with_cached_codes(fn, layer_input, network_input, train_set_x):
-    """Compile ``fn`` again to read ``layer_input`` from codes of the whole training set, computed once.
+def with_cached_codes(fn, layer_input, network_input, train_set_x, width):
+    """Compile ``fn`` again to read ``layer_input`` (``width`` columns) from codes of the whole training set, computed once.
 
     ``fn`` is a layer's pretraining function, compiled with the ``givens``
     ``{network_input: train_set_x[batch_begin: batch_end]}``; the layer reads
@@ -76,7 +76,7 @@ def with_cached_codes(fn, layer_input, network_input, train_set_x):
     """
     arguments = dict(fn.arguments)
     mode = arguments["mode"]
-    codes = empty_codes(layer_input.type.shape[1])
+    codes = empty_codes(width)
     givens = dict(arguments["givens"])
     minibatch = givens.pop(network_input)
     sliced, *bounds = minibatch.owner.inputs  # train_set_x[batch_begin: batch_end]

@@ -9,7 +9,9 @@
 =================  ==================================================================
 
 The compile modes (:mod:`dltutorial.core.modes`) ask :func:`rewrite_tags`
-which of the engine's rewrites to include.  The engine leans on PyTensor
+which of the engine's rewrites to include, and
+:func:`~dltutorial.core.compile.compile_function` gives its minibatches of
+one row their static length (:func:`one_row_givens`).  The engine leans on PyTensor
 internals (its BLAS rewrites, its rewrite database's positions, C op
 classes); pyproject.toml bounds PyTensor to the releases it was tested
 with.  If one of those internals is missing in another release, the engine
@@ -23,7 +25,8 @@ import warnings
 
 from .configure import configure_pytensor, have_blas, use_one_blas_thread_by_default
 
-__all__ = ["EngineOff", "configure_pytensor", "have_blas", "rewrite_tags", "use_one_blas_thread_by_default"]
+__all__ = ["EngineOff", "configure_pytensor", "have_blas", "one_row_givens", "rewrite_tags",
+           "use_one_blas_thread_by_default"]
 
 
 class EngineOff(UserWarning):
@@ -46,6 +49,20 @@ def _registry():
             "other random draws (install a PyTensor release that pyproject.toml names)"), stacklevel=3)
         return None
     return registry
+
+
+def one_row_givens(givens):
+    """``givens`` with each minibatch slice of one row given its static length (engine off: ``givens`` as they are).
+
+    :func:`dltutorial.core.compile.compile_function` applies it, so that the
+    tutorials' batch-1 graphs become matrix-vector work from the start.
+    """
+    if not givens or _registry() is None:
+        return givens
+    from .rewrites import one_row_as_row
+
+    pairs = givens.items() if isinstance(givens, dict) else givens
+    return {variable: one_row_as_row(value) for variable, value in pairs}
 
 
 def rewrite_tags(mode):

@@ -11,9 +11,9 @@ once per process, when :func:`dltutorial.engine.rewrite_tags` is first asked.
 =====================  =================  ===================================================
 tag                    modes              what it does
 =====================  =================  ===================================================
-``dltutorial_shapes``  c, numba, jax      refine static shapes (a minibatch slice of one
-                                          row becomes a broadcastable row, which the
-                                          BLAS-2 rewrites need)
+``dltutorial_shapes``  c, numba, jax      refine static shapes (a minibatch of one row,
+                                          a row from the start, stays a broadcastable
+                                          row, which the BLAS-2 rewrites need)
 ``dltutorial_c``       c                  matrix-vector products and rank-1 updates at
                                           batch size 1, row by row (:mod:`.blas2`); sums in
                                           vectorised loops (:mod:`.sums`); softmax inlined;
@@ -49,10 +49,8 @@ TAGS = {
 @functools.cache
 def register_rewrites():
     """Register every rewrite of the engine in PyTensor's database, in the order they run; once per process."""
-    # 0.04-0.05, before PyTensor's shape rewrites (0.1), which would fix a slice's length as its symbolic formula:
-    # a minibatch of one row becomes a row; under JAX, a minibatch slice becomes rows taken by an index vector
-    optdb.register("dltutorial_one_row_slice_as_row", in2out(rewrites.one_row_slice_as_row, ignore_newtrees=True),
-                   "dltutorial_shapes", position=0.04)
+    # 0.05, before PyTensor's shape rewrites (0.1), which would fix a slice's length as its symbolic formula: under
+    # JAX, a minibatch slice becomes rows taken by an index vector
     optdb.register("dltutorial_constant_length_slice_as_take", in2out(rewrites.constant_length_slice_as_take),
                    "dltutorial_jax", position=0.05)
     # in specialize (2): sums of squares in one loop, softmax inlined, binomial(1, p) as uniform() < p

@@ -31,7 +31,7 @@ def refine_static_shape(fgraph, node):
     PyTensor computes an output's static shape when the node is built, and
     does not update it when rewrites later make an input more precise.  The
     tutorials' minibatch (``train_set_x[index: index + 1]``, given the
-    static shape ``(1, n)`` by :func:`one_row_slice_as_row`) reaches
+    static shape ``(1, n)`` by :func:`one_row_as_row`) reaches
     the corruption mask, the hidden layer and the gradients only through
     nodes built with unknown shapes (the mask's size is ``input.shape``,
     constant only after shape rewrites).  Rebuilt, a batch of one is a
@@ -259,22 +259,25 @@ def constant_slice_length(node):
     return first, indices[1:], length[None]
 
 
-@node_rewriter([Subtensor])
-def one_row_slice_as_row(fgraph, node):
-    """``x[i * 1:(i + 1) * 1]`` -> the same slice with the static length 1: a batch of one is a row.
+def one_row_as_row(value):
+    """``x[i * 1:(i + 1) * 1]`` with the static length 1: a minibatch of one row is a row; other values as they are.
 
-    The tutorials slice their minibatches as ``train_set_x[index * batch_size:
-    (index + 1) * batch_size]``; at batch size 1 (the SdA) the static row count
-    is what lets :func:`refine_static_shape` and the BLAS-2 rewrites see a
-    row vector.  Only a length of one is claimed: a slice of one row past the
-    data's end is a mistake in any program, but Theano programs slice the
+    The tutorials give their minibatches as ``givens``, ``train_set_x[index *
+    batch_size: (index + 1) * batch_size]``; at batch size 1 (the SdA) the
+    static row count is what lets :func:`refine_static_shape` and the BLAS-2
+    rewrites see a row vector.  It is given before any rewrite runs (PyTensor
+    inlines and stabilises the softmax first, differently when the length is
+    not known).  Only a length of one is claimed: a slice of one row past
+    the data's end is a mistake in any program, but Theano programs slice a
     last, shorter minibatch of ``n`` rows on purpose.
     """
+    node = getattr(value, "owner", None)
+    if node is None or not isinstance(node.op, Subtensor) or value.type.shape[:1] == (1,):
+        return value
     found = constant_slice_length(node)
-    output = node.outputs[0]
-    if found is None or found[2] != 1 or output.type.shape[0] == 1:
-        return None
-    return [pt.specify_shape(node.op(*node.inputs), (1,) + output.type.shape[1:])]
+    if found is None or found[2] != 1:
+        return value
+    return pt.specify_shape(value, (1,) + value.type.shape[1:])
 
 
 @node_rewriter([Subtensor])
