@@ -2,6 +2,7 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 SETUP  := $(VENV)/.installed
+DOCS_SETUP := $(VENV)/.docs-installed
 ARGS   ?=
 # Real MNIST beside the checkout (this project's machines) unless the user points elsewhere.
 export DLTUTORIAL_DATA ?= $(wildcard $(CURDIR)/../shared/data/mnist)
@@ -48,7 +49,6 @@ test-pytensor-range: $(SETUP)
 
 # The teaching site: every page built, every notebook page run (cached until it changes), warnings are errors;
 # in English (docs/_build/html) and in Chinese from the catalogues in docs/locale (docs/_build/html/zh_CN).
-DOCS_SETUP := $(VENV)/.docs-installed
 $(DOCS_SETUP): $(SETUP)
 	$(UV) pip install -q --python $(PYTHON) -e ".[docs]"
 	touch $@
