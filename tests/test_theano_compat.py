@@ -17,7 +17,7 @@ from dltutorial.core.modes import available_modes
 from dltutorial.core.random_init import random_stream
 from dltutorial.dA import dA
 from dltutorial.logistic_sgd import LogisticRegression
-from .bounds import assert_within, gamma, trajectory_rtol
+from .bounds import assert_within, function_error, gamma, product_error, trajectory_rtol
 
 T = theano.tensor
 RNG = numpy.random.RandomState(0)
@@ -148,7 +148,7 @@ def test_scan_without_a_mode_compiles_its_step_as_theano_function_does(float64):
     from pytensor.scan.op import Scan
 
     from dltutorial.core.modes import default_mode
-    from dltutorial.core.sums import AdjacentAxesSum
+    from dltutorial.engine.sums import AdjacentAxesSum
 
     if default_mode() != "c":
         pytest.skip("PyTensor found no BLAS: the default mode is numba, which compiles the step itself")
@@ -271,7 +271,10 @@ def test_missing_features_are_one_line_errors():
         T.nnet.conv3d
     with pytest.raises(AttributeError, match=r"^theano.config.no_such_flag is not provided"):
         theano.config.no_such_flag
-    assert not hasattr(theano, "gof")
+    with pytest.raises(AttributeError, match=r"^theano.tests is not provided by dltutorial.theano: .*verify_grad"):
+        theano.tests  # Theano's unittest_tools
+    with pytest.raises(AttributeError, match=r"^theano.sandbox.rng_mrg.MRG_RandomStreams.multinomial is not provided"):
+        theano.sandbox.rng_mrg.MRG_RandomStreams(1).multinomial
 
 
 def test_the_runner_imports_theano_as_the_layer(tmp_path):
@@ -364,3 +367,275 @@ def test_an_installed_theano_is_left_to_the_script_unless_asked(tmp_path):
         done = subprocess.run([sys.executable, "-m", "dltutorial.theano", *flags, str(script)], capture_output=True,
                               text=True, env=env)
         assert done.stdout.strip() == expected, done.stderr
+
+
+def test_random_streams_as_theanos_docs_show(float64):
+    """doc/tutorial/examples.txt, "Using Random Numbers": a draw's .rng, seeding, sharing, no_default_updates."""
+    from dltutorial.theano.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(seed=234)
+    rv_u, rv_n = srng.uniform((2, 2)), srng.normal((2, 2))
+    f = theano.function([], rv_u)
+    g = theano.function([], rv_n, no_default_updates=True)  # not updating rv_n.rng
+    nearly_zeros = theano.function([], rv_u + rv_u - 2 * rv_u)
+    f_val0, f_val1 = f(), f()
+    assert (f_val0 != f_val1).all()  # the generator moved on
+    g_val0, g_val1 = g(), g()
+    numpy.testing.assert_array_equal(g_val0, g_val1)  # the same numbers: rv_n.rng stays where it was
+    numpy.testing.assert_array_equal(nearly_zeros(), numpy.zeros((2, 2)))  # drawn once a call; doubling is exact
+
+    rng_val = rv_u.rng.get_value(borrow=True)  # seeding one variable
+    rng_val.seed(89234)
+    rv_u.rng.set_value(rng_val, borrow=True)
+    numpy.testing.assert_array_equal(f(), numpy.random.default_rng(89234).uniform(0.0, 1.0, (2, 2)))
+
+    srng.seed(902340)  # every variable, each with its own seed
+    after_seed = f(), g()
+    srng.seed(902340)
+    numpy.testing.assert_array_equal(f(), after_seed[0])
+    numpy.testing.assert_array_equal(g(), after_seed[1])
+    assert (after_seed[1] != g_val0).all()
+
+    state_after_v0 = rv_u.rng.get_value().get_state()  # "Sharing Streams Between Functions"
+    nearly_zeros()  # this affects rv_u's generator
+    v1 = f()
+    rng = rv_u.rng.get_value(borrow=True)
+    rng.set_state(state_after_v0)
+    rv_u.rng.set_value(rng, borrow=True)
+    v2, v3 = f(), f()
+    assert (v2 != v1).all()
+    numpy.testing.assert_array_equal(v3, v1)
+    assert [pair[0] for pair in srng.state_updates] == [rv_u.rng, rv_n.rng] and rv_u.update[0] is rv_u.rng
+
+
+@pytest.mark.parametrize("streams", ["RandomStreams", "MRG_RandomStreams"])
+def test_random_state_copies_between_graphs_as_theanos_docs_show(streams, float64):
+    """examples.txt, "Copying Random State Between Theano Graphs": state_updates (and MRG's rstate) copied over."""
+    from dltutorial.theano.sandbox.rng_mrg import MRG_RandomStreams
+    from dltutorial.theano.tensor.shared_randomstreams import RandomStreams
+
+    class Graph:
+        def __init__(self, seed=123):
+            self.rng = {"RandomStreams": RandomStreams, "MRG_RandomStreams": MRG_RandomStreams}[streams](seed)
+            self.y = self.rng.uniform(size=(1,))
+
+    g1, g2 = Graph(seed=123), Graph(seed=987)
+    f1, f2 = theano.function([], g1.y), theano.function([], g2.y)
+    assert f1() != f2()  # by default, the two functions are out of sync
+
+    def copy_random_state(g1, g2):
+        if isinstance(g1.rng, MRG_RandomStreams):
+            g2.rng.rstate = g1.rng.rstate
+        for (su1, su2) in zip(g1.rng.state_updates, g2.rng.state_updates):
+            su2[0].set_value(su1[0].get_value())
+
+    copy_random_state(g1, g2)
+    assert f1() == f2() and f1() == f2()
+    assert g2.rng.rstate == g1.rng.rstate if streams == "MRG_RandomStreams" else True
+
+
+def test_no_default_updates_may_name_the_variables_left_as_they_are(float64):
+    from dltutorial.theano.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(seed=7)
+    rv_u, rv_n = srng.uniform((3,)), srng.normal((3,))
+    both = theano.function([], [rv_u, rv_n], no_default_updates=[rv_n.rng])
+    (u0, n0), (u1, n1) = both(), both()
+    assert (u0 != u1).all()
+    numpy.testing.assert_array_equal(n0, n1)
+
+
+def _generator_draws(state, size, steps):
+    """``steps`` uniform draws of ``size`` from a PCG64 generator in ``state``, as numpy makes them."""
+    generator = numpy.random.default_rng()
+    generator.bit_generator.state = state
+    return numpy.array([generator.uniform(0.0, 1.0, size) for _ in range(steps)]), generator.bit_generator.state
+
+
+def _mrg_draws(states, size, steps):
+    from dltutorial.core.rng_mrg import uniform_reference
+
+    rows = []
+    for _ in range(steps):
+        states, row = uniform_reference(states, size, "float64")
+        rows.append(row)
+    return numpy.array(rows), states
+
+
+@pytest.mark.parametrize("streams", ["RandomStreams", "MRG_RandomStreams"])
+def test_a_draw_made_outside_a_scan_step_is_drawn_anew_at_every_step(streams, float64):
+    """Theano's scan took the draw's generator into the loop: each step's draw is the generator's next one, and the
+    updates scan returns leave the generator after the last step.  A draw given in non_sequences is drawn once."""
+    from dltutorial.theano.sandbox.rng_mrg import MRG_RandomStreams
+    from dltutorial.theano.tensor.shared_randomstreams import RandomStreams
+
+    srng = {"RandomStreams": RandomStreams, "MRG_RandomStreams": MRG_RandomStreams}[streams](234)
+    noise = srng.uniform((3,))
+    noisy, updates = theano.scan(lambda step: noise * 1.0, sequences=T.arange(4))
+    sample = theano.function([], noisy, updates=updates)
+    reference = _generator_draws if streams == "RandomStreams" else _mrg_draws
+    state = noise.rng.get_value().get_state() if streams == "RandomStreams" else noise.rstate.get_value()
+    for _ in range(2):  # each call goes on from where the last step left the generator
+        expected, state = reference(state, (3,), 4)
+        numpy.testing.assert_array_equal(sample(), expected)  # the same draws from the same generator: exact
+        assert len({tuple(row) for row in expected}) == 4  # a new draw at every step
+    once, updates = theano.scan(lambda step, drawn: drawn * 1.0, sequences=T.arange(4), non_sequences=noise)
+    rows = theano.function([], once, updates=updates)()
+    assert (rows == rows[0]).all()
+
+
+def test_rop_lop_jacobian_and_hessian_give_theanos_documented_values(float64):
+    """doc/tutorial/gradients.txt, each printed value (small integers: exact)."""
+    W, V, x = T.dmatrix("W"), T.dmatrix("V"), T.dvector("x")
+    y = T.dot(x, W)
+    JV = T.Rop(y, W, V)
+    f = theano.function([W, V, x], JV)  # W is an input, as in Theano, though the product does not read it
+    numpy.testing.assert_array_equal(f([[1, 1], [1, 1]], [[2, 2], [2, 2]], [0, 1]), [2.0, 2.0])
+    v = T.dvector("v")
+    VJ = T.Lop(y, W, v)
+    numpy.testing.assert_array_equal(theano.function([v, x], VJ)([2, 2], [0, 1]), [[0, 0], [2, 2]])
+    gy = T.grad(T.sum(x ** 2), x)
+    numpy.testing.assert_array_equal(theano.function([x, v], T.grad(T.sum(gy * v), x))([4, 4], [2, 2]), [4, 4])
+    numpy.testing.assert_array_equal(theano.function([x, v], T.Rop(gy, x, v))([4, 4], [2, 2]), [4, 4])
+    J = theano.gradient.jacobian(x ** 2, x)
+    numpy.testing.assert_array_equal(theano.function([x], J)([4, 4]), [[8, 0], [0, 8]])
+    H = theano.gradient.hessian(T.sum(x ** 2), x)
+    numpy.testing.assert_array_equal(theano.function([x], H)([4, 4]), [[2, 0], [0, 2]])
+    assert isinstance(T.Rop([y, 2 * y], [W], [V]), list) and isinstance(theano.gradient.Lop(y, (W,), v), tuple)
+
+
+def test_rop_and_lop_of_a_layer_match_its_jacobian_written_out(float64):
+    """tanh(x W): R-op (1 - t^2) * (x V), L-op outer(x, v (1 - t^2)), within the bounds of the sums and tanh."""
+    W, V, x, v = T.dmatrix("W"), T.dmatrix("V"), T.dvector("x"), T.dvector("v")
+    y = T.tanh(T.dot(x, W))
+    Wv, Vv, xv, vv = RNG.randn(4, 3), RNG.randn(4, 3), RNG.randn(4), RNG.randn(3)
+    rop, lop = theano.function([W, V, x, v], [T.Rop(y, W, V), T.Lop(y, W, v)])(Wv, Vv, xv, vv)
+    t, p = numpy.tanh(xv @ Wv), xv @ Vv
+    q = 1 - t ** 2
+    # t: a 4-term sum (ours and numpy's, each within gamma_4 of the exact one; tanh is 1-Lipschitz) and two tanhs;
+    # q = 1 - t^2: that error doubled by |t|, and its own roundings; then one product
+    dt = 2 * product_error(xv, abs(Wv), "float64") + 2 * function_error(t, "float64")
+    dp = 2 * product_error(xv, abs(Vv), "float64")
+    dq = 2 * abs(t) * dt + dt ** 2 + 2 * gamma(2, "float64") * (1 + t ** 2)
+    assert_within(rop, q * p, abs(q) * dp + abs(p) * dq + dp * dq + 2 * gamma(1, "float64") * abs(q * p), "Rop")
+    assert_within(lop, numpy.outer(xv, vv * q),
+                  numpy.outer(abs(xv), abs(vv) * (dq + 2 * gamma(3, "float64") * abs(q))), "Lop")
+
+
+class DoubleOp1(theano.Op):
+    """doc/extending/extending_theano.txt's first example, as written there."""
+    __props__ = ()
+
+    def make_node(self, x):
+        x = theano.tensor.as_tensor_variable(x)
+        return theano.Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        z = output_storage[0]
+        z[0] = x * 2
+
+    def infer_shape(self, node, i0_shapes):
+        return i0_shapes
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0] * 2]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return eval_points
+        return self.grad(inputs, eval_points)
+
+
+class DoubleOp2(theano.Op):
+    """The same op by itypes and otypes."""
+    __props__ = ()
+    itypes = [theano.tensor.dmatrix]
+    otypes = [theano.tensor.dmatrix]
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0] * 2
+
+    def infer_shape(self, node, i0_shapes):
+        return i0_shapes
+
+
+class AXPBOp(theano.gof.Op):
+    """extending_theano.txt's __props__ example: a * x + b."""
+    __props__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+        super(AXPBOp, self).__init__()
+
+    def make_node(self, x):
+        x = theano.tensor.as_tensor_variable(x)
+        return theano.Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.a * inputs[0] + self.b
+
+
+@pytest.mark.parametrize("op_class", [DoubleOp1, DoubleOp2])
+def test_a_users_op_with_theanos_signatures_computes_infers_its_shape_and_differentiates(op_class, float64):
+    """Doubling is exact: the values, the gradient (2), the R- and L-ops (2 v) are compared exactly."""
+    x, v = T.dmatrix("x"), T.dmatrix("v")
+    op = op_class()
+    inp = RNG.rand(5, 4)  # not square: a shape mixed up would show
+    numpy.testing.assert_array_equal(theano.function([x], op(x))(inp), inp * 2)
+    shape = theano.function([x], op(x).shape)  # InferShapeTester's check: only the shape asked, the op not run
+    numpy.testing.assert_array_equal(shape(inp), [5, 4])
+    assert not any(isinstance(node.op, op_class) for node in shape.maker.fgraph.toposort())
+    if op_class is DoubleOp2:
+        return
+    numpy.testing.assert_array_equal(theano.function([x], T.grad(op(x).sum(), x))(inp), numpy.full((5, 4), 2.0))
+    numpy.testing.assert_array_equal(theano.function([v], T.Rop(op(x), x, v))(inp), inp * 2)
+    numpy.testing.assert_array_equal(theano.function([v], T.Lop(op(x), x, v))(inp), inp * 2)
+    from pytensor.gradient import pushforward  # PyTensor's own forward mode calls the op's R_op
+
+    numpy.testing.assert_array_equal(theano.function([v], pushforward(op(x), x, v, use_op_pushforward=True))(inp),
+                                     inp * 2)
+    theano.gradient.verify_grad(op, [RNG.rand(5, 7, 2)], rng=numpy.random.RandomState(42))
+
+
+def test_an_ops_props_give_its_equality_and_name(float64):
+    mult4plus5op, mult2plus3op = AXPBOp(4, 5), AXPBOp(2, 3)
+    assert mult4plus5op == AXPBOp(4, 5) and hash(mult4plus5op) == hash(AXPBOp(4, 5)) and mult4plus5op != mult2plus3op
+    assert str(mult4plus5op) == "AXPBOp{a=4, b=5}"
+    x = theano.tensor.matrix()
+    inp = RNG.rand(5, 4).astype(numpy.float32)
+    # the op's own numpy arithmetic, on the input cast to the matrix's float64 as the function casts it
+    numpy.testing.assert_array_equal(theano.function([x], mult4plus5op(x))(inp), 4 * inp.astype("float64") + 5)
+
+
+def test_compiled_graphs_answer_to_theanos_op_classes(float64):
+    """Theano code looked for its classes in f.maker.fgraph: our row-by-row ops answer to Gemv/CGemv, Ger/CGer."""
+    from pytensor.tensor.blas_c import cgemv_no_inplace
+
+    from dltutorial.core.modes import default_mode
+
+    assert isinstance(cgemv_no_inplace, T.blas_c.CGemv) and isinstance(cgemv_no_inplace, T.blas.Gemv)
+    assert type(T.blas.Gemv(inplace=False)).__name__ == "Gemv" and issubclass(T.blas_c.CGer, T.blas.Ger)
+    vector = T.dvector("x")
+    exp = theano.function([vector], T.exp(vector))  # Theano's "Testing Theano with GPU" check
+    assert any(isinstance(node.op, T.Elemwise) for node in exp.maker.fgraph.toposort())
+    a, b, c = (theano.shared(RNG.rand(20, 20)) for _ in range(3))
+    update = theano.function([], updates={c: 0.4 * c + .8 * T.dot(a, b)})  # theano/misc/check_blas.py's graph
+    if default_mode() != "c":
+        pytest.skip("PyTensor found no BLAS: the default mode is numba, without BLAS ops")
+    assert any(node.op.__class__.__name__ == "Gemm" for node in update.maker.fgraph.toposort())
+    W = theano.shared(RNG.randn(5, 3))
+    h = T.dvector("h")
+    layer = theano.function([vector], T.dot(vector, W))  # batch size 1: a matrix-vector product
+    assert any(isinstance(node.op, T.blas_c.CGemv) and isinstance(node.op, T.blas.Gemv)
+               for node in layer.maker.fgraph.toposort())
+    xv = RNG.randn(5)
+    assert_within(layer(xv), xv @ W.get_value(), 2 * product_error(xv, W.get_value(), "float64"), "x W")
+    step = theano.function([vector, h], T.dot(vector, W), updates=[(W, W + 0.1 * T.outer(vector, h))])
+    assert any(isinstance(node.op, T.blas_c.CGer) and isinstance(node.op, T.blas.Ger)
+               for node in step.maker.fgraph.toposort())
+    before, hv = W.get_value(), RNG.randn(3)
+    assert_within(step(xv, hv), xv @ before, 2 * product_error(xv, before, "float64"), "x W")
+    assert_within(W.get_value(), before + 0.1 * numpy.outer(xv, hv),
+                  2 * gamma(2, "float64") * (abs(before) + 0.1 * abs(numpy.outer(xv, hv))), "W + 0.1 x h'")

@@ -10,6 +10,7 @@ REPLACEMENTS = {  # Theano name -> what to use instead
     "tensor.nnet.bn": "batch normalisation: write it from pytensor.tensor (mean, var) as the formula says",
     "Param": "theano.Param is theano.In here (In(variable, value=default))",
     "sandbox.rng_mrg.MRG_RandomStreams.multinomial": "not implemented; draw uniform() and compare with cumsum",
+    "tests": "Theano's test helpers: check gradients with theano.gradient.verify_grad(op, [values], rng=...)",
 }
 
 

@@ -1,5 +1,8 @@
 """``theano.function`` and ``theano.In``: compiled functions with input defaults and keyword calls."""
 
+from pytensor.compile.sharedvalue import SharedVariable
+from pytensor.graph.traversal import graph_inputs
+
 from ...core.compile import compile_function, pytensor_function
 from .mode import backend
 
@@ -62,7 +65,9 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     its name.  Arguments are cast to the inputs' types (Theano's
     ``allow_input_downcast=True``).  ``mode`` is one of dltutorial's modes
     (``'c'``, ``'numba'``, ``'jax'``) or a Theano mode name, which compiles
-    with the default backend.
+    with the default backend.  ``no_default_updates``: True, or a list of
+    shared variables, whose default updates (a random draw's generator moving
+    on) the function does not make.
     """
     variables, defaults, stand_ins = [], {}, {}
     for item in inputs:
@@ -75,6 +80,25 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
             defaults[variable.name] = item.value
         variables.append(variable)
     pairs = list(stand_ins.items()) + list(givens.items() if isinstance(givens, dict) else givens or [])
-    return Function(compile_function(variables, [] if outputs is None else outputs, updates=updates,
+    outputs = [] if outputs is None else outputs
+    if no_default_updates:
+        updates = list(updates.items() if isinstance(updates, dict) else updates or [])
+        updates += held_still(outputs, updates, pairs, no_default_updates)
+    return Function(compile_function(variables, outputs, updates=updates,
                                      givens=pairs or None, defaults=defaults, name=name, mode=backend(mode),
                                      on_unused_input=on_unused_input or "raise"))
+
+
+def held_still(outputs, updates, givens, no_default_updates):
+    """``(variable, variable)`` updates for the shared variables with a default update that the graph reads and
+    ``no_default_updates`` names (True: all of them), leaving them as they are.
+
+    An explicit update takes the place of a default one in PyTensor as in Theano, so that an update to itself is
+    Theano's "no default update".
+    """
+    updated = {variable for variable, _ in updates}
+    graph = [*(outputs if isinstance(outputs, (list, tuple)) else [outputs]), *(new for _, new in updates),
+             *(new for _, new in givens)]
+    return [(variable, variable) for variable in graph_inputs(graph)
+            if isinstance(variable, SharedVariable) and variable.default_update is not None and variable not in updated
+            and (no_default_updates is True or variable in no_default_updates)]

@@ -8,12 +8,15 @@ import importlib
 
 import pytensor.tensor as _pt
 from pytensor.tensor import *  # noqa: F401,F403 (Theano's T.matrix, T.dot, T.nnet ... are these names)
+from pytensor.tensor.elemwise import Elemwise  # noqa: F401 (what Theano code looks for in a compiled graph)
 
 from .._missing import missing
+from ..gradient import Lop, Rop, hessian, jacobian  # noqa: F401 (Theano's theano.tensor had them)
 from . import nnet, shared_randomstreams  # noqa: F401
 
-# the star import bound PyTensor's own ``signal`` here, which ``from . import signal`` would hand back: ours by path
-signal = importlib.import_module(f"{__name__}.signal")
+# the star import bound PyTensor's own ``signal``, ``blas`` and ``blas_c`` here, which ``from . import signal`` would
+# hand back: ours by path
+signal, blas, blas_c = (importlib.import_module(f"{__name__}.{name}") for name in ("signal", "blas", "blas_c"))
 grad = _pt.grad
 abs_ = _pt.abs  # Theano's name (``abs`` was Python's)
 
