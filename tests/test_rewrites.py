@@ -41,13 +41,13 @@ def op_types(fn):
     return [type(node.op) for node in compiled_nodes(fn)]
 
 
-def sda_steps(dataset, floatX, batch_size):
-    """The SdA's first pretraining step and its finetuning step, compiled with the ``c`` mode."""
+def sda_steps(dataset, floatX, batch_size, mode="c"):
+    """The SdA's first pretraining step and its finetuning step, compiled with ``mode``."""
     with pytensor.config.change_flags(floatX=floatX):
         datasets = load_data(dataset)
         sda = SdA(numpy.random.RandomState(89677), n_ins=64, hidden_layers_sizes=[30, 20], n_outs=10)
-        pretrain = sda.pretraining_functions(datasets[0][0], batch_size, mode="c")[0]
-        finetune = sda.build_finetune_functions(datasets, batch_size, learning_rate=0.1, mode="c")[0]
+        pretrain = sda.pretraining_functions(datasets[0][0], batch_size, mode=mode)[0]
+        finetune = sda.build_finetune_functions(datasets, batch_size, learning_rate=0.1, mode=mode)[0]
     return pretrain, finetune
 
 

@@ -19,11 +19,12 @@ two cores each keeps its half of ``W`` in its own L2 cache; rows that add
 into one vector are added up in the same order at every call.  Over a dense row
 each loop runs as fast as OpenBLAS's kernel (gcc vectorises it);
 docs/benchmarks.md has what the steps gained.  Two ops, put in place of
-PyTensor's by the rewrites below (the ``c`` mode; :mod:`.registry` registers them):
+PyTensor's by the rewrites below (the ``c`` and ``numba`` modes, :mod:`.numba_kernels` has their Numba
+loops; :mod:`.registry` registers them):
 
-* :class:`RowGemv` for ``CGemv``: ``x @ W`` (the forward product of a
+* :class:`RowGemv` for ``Gemv``: ``x @ W`` (the forward product of a
   layer) or ``W @ y``;
-* :class:`RankOneUpdate` for ``CGer``: ``W + alpha * outer(x, y)``,
+* :class:`RankOneUpdate` for ``Ger``: ``W + alpha * outer(x, y)``,
   optionally with the product of the old ``W`` that the gradient uses.
 """
 
@@ -35,9 +36,10 @@ from pytensor.graph import Apply, node_rewriter
 from pytensor.graph.traversal import ancestors
 from pytensor.link.c.cmodule import GCC_compiler
 from pytensor.link.c.op import COp
-from pytensor.tensor.blas_c import CGemv, CGer
+from pytensor.tensor.blas import Gemv, Ger, _dot22
 from pytensor.tensor.elemwise import DimShuffle
 from pytensor.tensor.exceptions import NotScalarConstantError
+from pytensor.tensor.math import Dot
 
 
 def _over_columns(body):
@@ -389,23 +391,40 @@ def _transposed(matrix):
     return None
 
 
-@node_rewriter([CGemv])
+@node_rewriter([Dot])
+def batch_one_dot_as_dot22(fgraph, node):
+    """A product of matrices that is a matrix-vector product or an outer product (an operand is a row or a column)
+    as PyTensor's ``Dot22``, which its BLAS rewrites turn into ``Gemv`` and ``Ger``.
+
+    For the ``numba`` mode, whose linker leaves PyTensor's BLAS rewrites out: the other products stay ``Dot``.
+    """
+    x, y = node.inputs
+    if x.ndim != 2 or y.ndim != 2 or x.dtype != y.dtype or x.dtype not in ("float32", "float64"):
+        return None
+    (x_row, x_column), (y_row, y_column) = x.broadcastable, y.broadcastable
+    if not (x_row or y_column or (x_column and y_row)):
+        return None
+    return [_dot22(x, y)]
+
+
+@node_rewriter([Gemv])
 def gemv_by_rows(fgraph, node):
-    """``CGemv(y, alpha, A, x, beta)`` as :class:`RowGemv` over ``W``, where ``A`` is ``W.T`` or a C-ordered ``W``."""
+    """``Gemv(y, alpha, A, x, beta)`` (``CGemv`` in C, plain in Numba) as :class:`RowGemv` over ``W``,
+    where ``A`` is ``W.T`` or a C-ordered ``W``."""
     y, alpha, A, x, beta = node.inputs
     W = _transposed(A)
     return [RowGemv(transposed=W is not None)(y, alpha, A if W is None else W, x, beta)]
 
 
 def _product_of(fgraph, W, alpha, x, y):
-    """A ``CGemv`` reading ``W`` for ``beta * (x @ W)`` or ``beta * (W @ y)`` that the update ``W + alpha * outer(x, y)``
+    """A ``Gemv`` reading ``W`` for ``beta * (x @ W)`` or ``beta * (W @ y)`` that the update ``W + alpha * outer(x, y)``
     does not depend on: ``(kind, node)``, or None."""
     readers = [client for client, _ in fgraph.clients[W]]
     readers += [reader for client in readers if isinstance(client.op, DimShuffle) and client.op.is_matrix_transpose
                 for reader, _ in fgraph.clients[client.outputs[0]]]
     needed = set(ancestors([alpha, x, y]))
     for reader in readers:
-        if not isinstance(reader.op, CGemv) or _constant(reader.inputs[4]) != 0 or reader.outputs[0] in needed:
+        if not isinstance(reader.op, Gemv) or _constant(reader.inputs[4]) != 0 or reader.outputs[0] in needed:
             continue
         _, _, A, vector, _ = reader.inputs
         if A is W and vector is y:
@@ -415,15 +434,16 @@ def _product_of(fgraph, W, alpha, x, y):
     return None
 
 
-@node_rewriter([CGer])
+@node_rewriter([Ger])
 def rank_one_update_by_rows(fgraph, node):
-    """``CGer`` as :class:`RankOneUpdate`, computing in the same pass the gradient's product with the old ``W``.
+    """``Ger`` (``CGer`` in C, plain in Numba) as :class:`RankOneUpdate`, computing in the same pass the gradient's
+    product with the old ``W``.
 
     Of a chain of two updates (the dA's tied weights get two), the one
     whose product the graph needs is moved first, onto ``W`` itself.
     """
     W, alpha, x, y = node.inputs
-    inner = W.owner if W.owner is not None and (isinstance(W.owner.op, CGer) or W.owner.op == RankOneUpdate()) else None
+    inner = W.owner if W.owner is not None and (isinstance(W.owner.op, Ger) or W.owner.op == RankOneUpdate()) else None
     for base, first in [(W, None)] + ([(inner.inputs[0], inner)] if inner is not None else []):
         found = _product_of(fgraph, base, alpha, x, y)
         if found is None:

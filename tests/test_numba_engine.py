@@ -1,0 +1,153 @@
+"""The engine's ops under Numba: the ``numba`` mode's batch-1 steps run row by row and give the ``c`` mode's numbers."""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from pytensor.compile.mode import Mode
+from pytensor.tensor.blas import Dot22, Gemm, Gemv, Ger
+from pytensor.tensor.math import Dot
+
+from dltutorial.core.compile import compile_function
+from dltutorial.engine import rewrite_tags
+from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
+from dltutorial.engine.sums import AdjacentAxesSum, SumOfSquares
+
+from .bounds import assert_within, gamma, product_error, trajectory_rtol
+from .test_rewrites import SUMS, op_types, row_blas_cases, row_ops, sda_steps
+
+ROW_OPS = {"pretrain": [("RankOneUpdate", "None"), ("RankOneUpdate", "xW"), ("RowGemv", "False"), ("RowGemv", "True")],
+           "finetune": [("RankOneUpdate", "None"), ("RankOneUpdate", "Wy"), ("RankOneUpdate", "Wy"),
+                        ("RowGemv", "True"), ("RowGemv", "True"), ("RowGemv", "True")]}
+BLAS_OPS = (Dot22, Gemm, Gemv, Ger)  # PyTensor's Numba backend has none of them
+
+
+def in_both(inputs, outputs, values, mode):
+    """The outputs computed by the ops' C code and by their Numba implementations (the graph as built)."""
+    rewrite_tags(mode)  # the engine registers its ops' Numba implementations with its rewrites
+    return [pytensor.function(inputs, outputs, mode=Mode(linker=linker, optimizer=None))(*values)
+            for linker in ("cvm", mode)]
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_the_numba_batch_one_sda_steps_are_the_c_modes_row_by_row_ops(tiny_idx, mode):
+    """One graph for both modes: the same products and updates row by row, and no BLAS op Numba cannot run."""
+    steps = dict(zip(ROW_OPS, sda_steps(tiny_idx, "float32", batch_size=1, mode=mode)))
+    for name, fn in steps.items():
+        assert row_ops(fn) == ROW_OPS[name], name
+        assert not [op for op in op_types(fn) if issubclass(op, (*BLAS_OPS, Dot))], name
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_larger_numba_batches_keep_their_dots(tiny_idx, mode):
+    pretrain, _ = sda_steps(tiny_idx, "float64", batch_size=5, mode=mode)
+    ops = op_types(pretrain)
+    assert Dot in ops and not {RowGemv, RankOneUpdate} & set(ops)
+    assert not [op for op in ops if issubclass(op, BLAS_OPS)]
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_the_row_by_row_ops_give_the_c_codes_values(floatX, mode):
+    """Every product and update, in place or not, over C-ordered, Fortran-ordered and reversed matrices.
+
+    Both add in the same order on one thread, but gcc and LLVM vectorise and contract (fused multiply-adds) each in
+    its own way: each side is within the error bound of the exact value.
+    """
+    W, x, y, bias = pt.matrix("W", dtype=floatX), *(pt.vector(name, dtype=floatX) for name in ("x", "y", "bias"))
+    alpha, beta, zero = (numpy.asarray(v, floatX) for v in (-0.5, 2.0, 0.0))
+    outputs = [RowGemv(True)(bias, alpha, W, x, beta), RowGemv(False)(bias[:1].repeat(400), alpha, W, y, beta),
+               RowGemv(True)(bias, alpha, W, x, zero), RankOneUpdate()(W, alpha, x, y),
+               *RankOneUpdate(product="xW")(W, alpha, x, y, beta), *RankOneUpdate(product="Wy")(W, alpha, x, y, beta)]
+    for w, xs, ys in row_blas_cases(floatX):
+        b = ys[::-1].copy()
+        kept = w.copy()
+        c, numba = in_both([W, x, y, bias], outputs, [w, xs, ys, b], mode)
+        numpy.testing.assert_array_equal(w, kept)  # inputs are not updated in place
+        xw = product_error(xs, w, floatX) + gamma(2, floatX) * abs(xs) @ abs(w)
+        wy = product_error(w, ys, floatX) + gamma(2, floatX) * abs(w) @ abs(ys)
+        update = gamma(2, floatX) * (abs(w) + abs(alpha) * numpy.outer(abs(xs), abs(ys)))
+        errors = [abs(alpha) * xw + gamma(2, floatX) * abs(beta * b), abs(alpha) * wy + gamma(2, floatX) * abs(beta * b[0]),
+                  abs(alpha) * xw, update, update, abs(beta) * xw, update, abs(beta) * wy]
+        for got, want, error in zip(numba, c, errors):
+            assert got.dtype == want.dtype == floatX
+            assert_within(got, want, 2 * error, "row-by-row op")
+        # a row whose input is zero is not read: an inf there stays out of x @ W and of the update
+        poisoned = w.copy()
+        poisoned[xs == 0] = numpy.inf
+        c, numba = in_both([W, x, y, bias], outputs[:1] + outputs[3:5], [poisoned, xs, ys, b], mode)
+        for got, want in zip(numba, c):
+            numpy.testing.assert_array_equal(numpy.isinf(got), numpy.isinf(want))
+        assert numpy.isfinite(numba[0]).all()
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_an_in_place_numba_update_writes_into_its_shared_weights(mode):
+    rng = numpy.random.RandomState(4)
+    start = rng.normal(size=(400, 300))
+    W = pytensor.shared(start.copy())
+    x, y = pt.dvector("x"), pt.dvector("y")
+    step = compile_function([x, y], [], updates=[(W, W - 0.1 * pt.outer(x, y))], mode=mode)
+    assert RankOneUpdate in op_types(step)
+    xs = numpy.where(numpy.arange(400) % 3 == 0, rng.normal(size=400), 0.0)
+    ys = rng.normal(size=300)
+    storage = W.get_value(borrow=True)
+    step(xs, ys)
+    assert W.get_value(borrow=True) is storage  # updated where it lies
+    assert_within(storage, start - 0.1 * numpy.outer(xs, ys),
+                  2 * gamma(2, "float64") * (abs(start) + 0.1 * numpy.outer(abs(xs), abs(ys))))
+    numpy.testing.assert_array_equal(storage[xs == 0], start[xs == 0])
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_a_numba_row_by_row_op_given_mismatched_shapes_says_so(mode):
+    W, x = pt.dmatrix("W"), pt.dvector("x")
+    fn = compile_function([W, x], RowGemv(True)(pt.zeros(W.shape[1]), numpy.float64(1), W, x, numpy.float64(0)),
+                          mode=mode)
+    with pytest.raises(ValueError, match="a matrix with a vector whose length is not that of the matrix's axis"):
+        fn(numpy.ones((3, 4)), numpy.ones(5))
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_the_float64_sums_give_the_c_codes_values(floatX, mode):
+    """The sum of squares and every sum over adjacent axes, whatever the layout the input comes in."""
+    x = pt.tensor4("x", dtype=floatX)
+    sums = [SumOfSquares(floatX)(x)] + [AdjacentAxesSum(first, last, floatX)(x)
+                                        for first, last in ((0, 1), (1, 4), (1, 3), (0, 4))]
+    values = numpy.random.RandomState(1).normal(size=(5, 6, 7, 8)).astype(floatX)
+    for layout in (values, numpy.asfortranarray(values), values[:, :, ::2], values[:0]):
+        c, numba = in_both([x], sums, [layout], mode)
+        magnitudes = [(layout.astype("float64") ** 2).sum()] + [
+            abs(layout.astype("float64")).sum(axis=tuple(range(first, last)))
+            for first, last in ((0, 1), (1, 4), (1, 3), (0, 4))]
+        for got, want, magnitude in zip(numba, c, magnitudes):
+            assert got.dtype == want.dtype == floatX and got.shape == want.shape
+            # both add at most 1,680 float64 terms in their own order, then round once to floatX
+            assert_within(got, want, 2 * gamma(values.size, "float64") * magnitude
+                          + numpy.finfo(floatX).eps * abs(want), "sum")
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_the_numba_mode_sums_with_the_c_modes_ops(mode):
+    def sum_ops(mode):
+        with pytensor.config.change_flags(floatX="float32"):
+            x = pt.tensor4("x")
+            fn = compile_function([x], [summed(x) for summed, _ in SUMS.values()] + [(x ** 2).sum()], mode=mode)
+        ops = op_types(fn)
+        return ops.count(AdjacentAxesSum), ops.count(SumOfSquares)
+
+    assert sum_ops(mode) == sum_ops("c") and sum_ops(mode)[1] == 1
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_the_numba_sda_trains_as_the_c_one(tiny_idx, floatX, mode):
+    """Twenty pretraining and twenty finetuning steps at batch size 1: the same costs, within the drift bound."""
+    def costs(mode):
+        pretrain, finetune = sda_steps(tiny_idx, floatX, batch_size=1, mode=mode)
+        return ([float(pretrain(i, corruption=0.3, lr=0.1)) for i in range(20)]
+                + [float(finetune(i)) for i in range(20)])
+
+    assert "dltutorial_rows" in rewrite_tags(mode)
+    numpy.testing.assert_allclose(costs(mode), costs("c"), rtol=trajectory_rtol(20, (1, 64, 30, 20, 10), floatX))
