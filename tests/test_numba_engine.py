@@ -13,8 +13,8 @@ from dltutorial.engine import rewrite_tags
 from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
 from dltutorial.engine.sums import AdjacentAxesSum, SumOfSquares
 
-from .bounds import assert_within, gamma, product_error, trajectory_rtol
-from .test_rewrites import SUMS, op_types, row_blas_cases, row_ops, sda_steps
+from .bounds import assert_within, gamma, trajectory_rtol
+from .test_rewrites import SUMS, op_types, row_blas_cases, row_ops, row_ops_errors, row_ops_graph, sda_steps
 
 ROW_OPS = {"pretrain": [("RankOneUpdate", "None"), ("RankOneUpdate", "xW"), ("RowGemv", "False"), ("RowGemv", "True")],
            "finetune": [("RankOneUpdate", "None"), ("RankOneUpdate", "Wy"), ("RankOneUpdate", "Wy"),
@@ -54,49 +54,23 @@ def test_the_row_by_row_ops_give_the_c_codes_values(floatX, mode):
     Both add in the same order on one thread, but gcc and LLVM vectorise and contract (fused multiply-adds) each in
     its own way: each side is within the error bound of the exact value.
     """
-    W, x, y, bias = pt.matrix("W", dtype=floatX), *(pt.vector(name, dtype=floatX) for name in ("x", "y", "bias"))
-    alpha, beta, zero = (numpy.asarray(v, floatX) for v in (-0.5, 2.0, 0.0))
-    outputs = [RowGemv(True)(bias, alpha, W, x, beta), RowGemv(False)(bias[:1].repeat(400), alpha, W, y, beta),
-               RowGemv(True)(bias, alpha, W, x, zero), RankOneUpdate()(W, alpha, x, y),
-               *RankOneUpdate(product="xW")(W, alpha, x, y, beta), *RankOneUpdate(product="Wy")(W, alpha, x, y, beta)]
+    inputs, outputs, alpha, beta = row_ops_graph(floatX)
     for w, xs, ys in row_blas_cases(floatX):
         b = ys[::-1].copy()
         kept = w.copy()
-        c, numba = in_both([W, x, y, bias], outputs, [w, xs, ys, b], mode)
+        c, numba = in_both(inputs, outputs, [w, xs, ys, b], mode)
         numpy.testing.assert_array_equal(w, kept)  # inputs are not updated in place
-        xw = product_error(xs, w, floatX) + gamma(2, floatX) * abs(xs) @ abs(w)
-        wy = product_error(w, ys, floatX) + gamma(2, floatX) * abs(w) @ abs(ys)
-        update = gamma(2, floatX) * (abs(w) + abs(alpha) * numpy.outer(abs(xs), abs(ys)))
-        errors = [abs(alpha) * xw + gamma(2, floatX) * abs(beta * b), abs(alpha) * wy + gamma(2, floatX) * abs(beta * b[0]),
-                  abs(alpha) * xw, update, update, abs(beta) * xw, update, abs(beta) * wy]
+        errors = row_ops_errors(w, xs, ys, b, alpha, beta, floatX)
         for got, want, error in zip(numba, c, errors):
             assert got.dtype == want.dtype == floatX
             assert_within(got, want, 2 * error, "row-by-row op")
         # a row whose input is zero is not read: an inf there stays out of x @ W and of the update
         poisoned = w.copy()
         poisoned[xs == 0] = numpy.inf
-        c, numba = in_both([W, x, y, bias], outputs[:1] + outputs[3:5], [poisoned, xs, ys, b], mode)
+        c, numba = in_both(inputs, outputs[:1] + outputs[3:5], [poisoned, xs, ys, b], mode)
         for got, want in zip(numba, c):
             numpy.testing.assert_array_equal(numpy.isinf(got), numpy.isinf(want))
         assert numpy.isfinite(numba[0]).all()
-
-
-@pytest.mark.parametrize("mode", ["numba"])
-def test_an_in_place_numba_update_writes_into_its_shared_weights(mode):
-    rng = numpy.random.RandomState(4)
-    start = rng.normal(size=(400, 300))
-    W = pytensor.shared(start.copy())
-    x, y = pt.dvector("x"), pt.dvector("y")
-    step = compile_function([x, y], [], updates=[(W, W - 0.1 * pt.outer(x, y))], mode=mode)
-    assert RankOneUpdate in op_types(step)
-    xs = numpy.where(numpy.arange(400) % 3 == 0, rng.normal(size=400), 0.0)
-    ys = rng.normal(size=300)
-    storage = W.get_value(borrow=True)
-    step(xs, ys)
-    assert W.get_value(borrow=True) is storage  # updated where it lies
-    assert_within(storage, start - 0.1 * numpy.outer(xs, ys),
-                  2 * gamma(2, "float64") * (abs(start) + 0.1 * numpy.outer(abs(xs), abs(ys))))
-    numpy.testing.assert_array_equal(storage[xs == 0], start[xs == 0])
 
 
 @pytest.mark.parametrize("mode", ["numba"])

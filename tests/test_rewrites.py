@@ -131,39 +131,52 @@ def row_blas_cases(floatX):
     return [(W, x, y), (numpy.asfortranarray(W), x, y), (W[:, ::-1], x[::-1], y[::-1])]
 
 
-@pytest.mark.parametrize("floatX", ["float32", "float64"])
-def test_row_by_row_ops_compute_what_blas_does(floatX):
-    """Every product and update, in place or not, over C-ordered, Fortran-ordered and reversed matrices."""
+def row_ops_graph(floatX):
+    """Every product and update of the row-by-row ops over symbolic ``W, x, y, bias``: ``(inputs, outputs, alpha,
+    beta)``; the third output's beta is 0."""
     W, x, y, bias = pt.matrix("W", dtype=floatX), *(pt.vector(name, dtype=floatX) for name in ("x", "y", "bias"))
     alpha, beta = numpy.asarray(-0.5, floatX), numpy.asarray(2.0, floatX)
     outputs = [RowGemv(True)(bias, alpha, W, x, beta), RowGemv(False)(bias[:1].repeat(400), alpha, W, y, beta),
                RowGemv(True)(bias, alpha, W, x, numpy.asarray(0.0, floatX)),
                RankOneUpdate()(W, alpha, x, y), *RankOneUpdate(product="xW")(W, alpha, x, y, beta),
                *RankOneUpdate(product="Wy")(W, alpha, x, y, beta)]
-    fn = compile_function([W, x, y, bias], outputs, mode="c")
+    return [W, x, y, bias], outputs, alpha, beta
+
+
+def row_ops_errors(w, xs, ys, b, alpha, beta, floatX):
+    """The error bound of each output of :func:`row_ops_graph` computed in floatX: a product's (gamma_k |x| |W|)
+    and two roundings for the scalings and the sum."""
+    xw = product_error(xs, w, floatX) + gamma(2, floatX) * abs(xs) @ abs(w)
+    wy = product_error(w, ys, floatX) + gamma(2, floatX) * abs(w) @ abs(ys)
+    update = gamma(2, floatX) * (abs(w) + abs(alpha) * numpy.outer(abs(xs), abs(ys)))
+    return [abs(alpha) * xw + gamma(2, floatX) * abs(beta * b), abs(alpha) * wy + gamma(2, floatX) * abs(beta * b[0]),
+            abs(alpha) * xw, update, update, abs(beta) * xw, update, abs(beta) * wy]
+
+
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_row_by_row_ops_compute_what_blas_does(floatX):
+    """Every product and update, in place or not, over C-ordered, Fortran-ordered and reversed matrices."""
+    inputs, outputs, alpha, beta = row_ops_graph(floatX)
+    fn = compile_function(inputs, outputs, mode="c")
     for w, xs, ys in row_blas_cases(floatX):
         b = ys[::-1].copy()
         updated = w + alpha * numpy.outer(xs, ys)
         expected = [beta * b + alpha * (xs @ w), beta * b[0] + alpha * (w @ ys), alpha * (xs @ w),
                     updated, updated, beta * (xs @ w), updated, beta * (w @ ys)]
-        # each side's error: a product's (gamma_k |x| |W|) and two roundings for the scalings and the sum
-        xw, wy = product_error(xs, w, floatX) + gamma(2, floatX) * abs(xs) @ abs(w), \
-            product_error(w, ys, floatX) + gamma(2, floatX) * abs(w) @ abs(ys)
-        update = gamma(2, floatX) * (abs(w) + abs(alpha) * numpy.outer(abs(xs), abs(ys)))
-        errors = [abs(alpha) * xw + gamma(2, floatX) * abs(beta * b), abs(alpha) * wy + gamma(2, floatX) * abs(beta * b[0]),
-                  abs(alpha) * xw, update, update, abs(beta) * xw, update, abs(beta) * wy]
+        errors = row_ops_errors(w, xs, ys, b, alpha, beta, floatX)
         kept = w.copy()
         for got, want, error in zip(fn(w, xs, ys, b), expected, errors):
             assert_within(got, want, 2 * error)
         numpy.testing.assert_array_equal(w, kept)  # inputs are not updated in place
 
 
-def test_an_in_place_update_writes_into_its_shared_weights_and_rows_with_a_zero_input_stay():
+@pytest.mark.parametrize("mode", ["c", "numba"])
+def test_an_in_place_update_writes_into_its_shared_weights_and_rows_with_a_zero_input_stay(mode):
     rng = numpy.random.RandomState(4)
     start = rng.normal(size=(400, 300))
     W = pytensor.shared(start.copy())
     x, y = pt.dvector("x"), pt.dvector("y")
-    step = compile_function([x, y], [], updates=[(W, W - 0.1 * pt.outer(x, y))], mode="c")
+    step = compile_function([x, y], [], updates=[(W, W - 0.1 * pt.outer(x, y))], mode=mode)
     assert RankOneUpdate in op_types(step)
     xs = numpy.where(numpy.arange(400) % 3 == 0, rng.normal(size=400), 0.0)
     ys = rng.normal(size=300)
