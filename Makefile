@@ -36,7 +36,7 @@ test-all: $(DOCS_SETUP)
 
 # The quick suite against the lowest PyTensor that pyproject.toml claims and the newest it allows (CI runs it),
 # each in a virtual environment of its own.
-PYTENSOR_LOWEST := 3.0.0
+PYTENSOR_LOWEST := 3.0.3
 test-pytensor-range: $(SETUP)
 	for which in lowest newest; do \
 	  venv=.venv-pytensor-$$which; \
