@@ -18,15 +18,19 @@ from pathlib import Path
 
 IN_A_VENV = sys.prefix != sys.base_prefix
 TESTS_COMPILEDIR = (Path(sys.prefix) if IN_A_VENV else Path.home() / ".pytensor") / "pytensor-tests"
+# PyTensor runs g++ under one lock per compile directory, so two pytest-xdist workers sharing one compile one module
+# at a time: each worker has a directory of its own, and a cold make test compiles on both cores
+C_COMPILEDIR = TESTS_COMPILEDIR / f"c-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 os.environ.setdefault("NUMBA_OPT", "1")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(TESTS_COMPILEDIR / "jax"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-USERS_PYTENSOR_FLAGS = os.environ.get("PYTENSOR_FLAGS")
+# the user's own flags, as pytest's first process found them: its worker processes inherit the flags set below
+USERS_PYTENSOR_FLAGS = os.environ.setdefault("DLTUTORIAL_USERS_PYTENSOR_FLAGS", os.environ.get("PYTENSOR_FLAGS", ""))
 
 
 def tests_pytensor_flags(cxxflags):
     """PYTENSOR_FLAGS for the tests (and the processes they start): ours, then the user's, which win."""
-    return ",".join(flag for flag in (f"base_compiledir={TESTS_COMPILEDIR}", f"gcc__cxxflags={cxxflags}",
+    return ",".join(flag for flag in (f"base_compiledir={C_COMPILEDIR}", f"gcc__cxxflags={cxxflags}",
                                       USERS_PYTENSOR_FLAGS) if flag)
 
 
