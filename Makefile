@@ -19,7 +19,7 @@ UV := $(VENV)/bin/uv
 $(SETUP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	test -x $(UV) || $(PYTHON) -m pip install -q uv
-	$(UV) pip install -q --python $(PYTHON) -e ".[test,jax]"
+	$(UV) pip install -q --python $(PYTHON) -e ".[test,jax,reproduce]"
 	touch $@
 
 # make test: what a newcomer runs (the c mode, every unit test, every tutorial end to end on tiny data, the docs'
@@ -124,10 +124,12 @@ train-rnnrbm: $(SETUP)
 run-%: $(SETUP)
 	$(PYTHON) -m dltutorial $* $(ARGS)
 
-# Every tutorial with its published settings on real MNIST, then REPRODUCTION.md (QUICK=1: <10 min).
-# Interrupted? Run it again: each tutorial resumes after its last finished epoch.
+# Every tutorial with its published settings on real MNIST, SEEDS=N seeds each (the original's first; default 1), as
+# tasks on a local Dask cluster (ARGS="--scheduler ADDRESS": another), then REPRODUCTION.md from the runs' records in
+# reproduction/records (QUICK=1: fewer epochs).  Interrupted? Run it again: runs with a record are not run again, the
+# others resume after their last finished epoch.
 reproduce: $(SETUP)
-	$(PYTHON) -m bench.reproduce $(if $(QUICK),--quick) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
+	$(PYTHON) -m bench.reproduce $(if $(QUICK),--quick) $(if $(SEEDS),--seeds $(SEEDS)) $(if $(DLTUTORIAL_DATA),--data $(DLTUTORIAL_DATA)) $(ARGS)
 
 bench: $(SETUP)
 	$(PYTHON) -m bench.run $(ARGS)

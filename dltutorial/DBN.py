@@ -185,7 +185,7 @@ class DBN:
 
 def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, training_epochs=1000,
              dataset="mnist.pkl.gz", batch_size=10, *, hidden_layers_sizes=[1000, 1000, 1000],
-             cache_codes=True, output_folder=None, mode=None, floatX="float32"):
+             cache_codes=True, seed=123, output_folder=None, mode=None, floatX="float32"):
     """Pretrain a DBN with CD-k and finetune it on MNIST, as the tutorial does.
 
     :param finetune_lr: learning rate used in the finetune stage
@@ -197,6 +197,7 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
     :param batch_size: size of a minibatch
     :param hidden_layers_sizes: the tutorial's three layers of 1000 units, or smaller ones to try it out
     :param cache_codes: pretrain each layer on cached codes of the layer below
+    :param seed: seeds the initial weights (the original's 123); the symbolic stream's seed is drawn from it, as the original's
     :param output_folder: where results.json, the figures and the checkpoints go
         (default: a new ``runs/DBN-<timestamp>/``); the folder of an interrupted run resumes it
     :param mode: the compile mode (``c``, ``numba``, ``jax``; None: the default)
@@ -204,14 +205,14 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=100, pretrain_lr=0.01, k=1, tra
     """
     with Run("DBN", dict(finetune_lr=finetune_lr, pretraining_epochs=pretraining_epochs, pretrain_lr=pretrain_lr, k=k,
                          training_epochs=training_epochs, dataset=dataset, batch_size=batch_size,
-                         hidden_layers_sizes=hidden_layers_sizes, cache_codes=cache_codes),
+                         hidden_layers_sizes=hidden_layers_sizes, cache_codes=cache_codes, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         image_side(train_set_x, dataset)  # the first layer's filters are drawn as square pictures
         n_train_batches = n_batches(train_set_x, batch_size)
 
-        numpy_rng = numpy.random.RandomState(123)
+        numpy_rng = numpy.random.RandomState(seed)
         print("... building the model")
         dbn = DBN(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
                   hidden_layers_sizes=hidden_layers_sizes, n_outs=10)

@@ -200,8 +200,8 @@ class SdA:
 
 
 def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training_epochs=1000,
-             dataset="mnist.pkl.gz", batch_size=1, *, cache_codes=True, output_folder=None, mode=None,
-             floatX="float32"):
+             dataset="mnist.pkl.gz", batch_size=1, *, cache_codes=True, seed=89677, output_folder=None,
+             mode=None, floatX="float32"):
     """Pretrain and finetune a 3-layer SdA on MNIST, as the tutorial does.
 
     :param finetune_lr: learning rate used in the finetune stage
@@ -211,6 +211,7 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
     :param dataset: path to the MNIST dataset file (or IDX folder)
     :param batch_size: size of a minibatch
     :param cache_codes: pretrain each layer on cached codes of the layer below
+    :param seed: seeds the initial weights (the original's 89677); the symbolic stream's seed is drawn from it, as the original's
     :param output_folder: where results.json, the figures and the checkpoints go
         (default: a new ``runs/SdA-<timestamp>/``); the folder of an interrupted run resumes it
     :param mode: the compile mode (``c``, ``numba``, ``jax``; None: the default)
@@ -218,14 +219,14 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=15, pretrain_lr=0.001, training
     """
     with Run("SdA", dict(finetune_lr=finetune_lr, pretraining_epochs=pretraining_epochs, pretrain_lr=pretrain_lr,
                          training_epochs=training_epochs, dataset=dataset, batch_size=batch_size,
-                         cache_codes=cache_codes),
+                         cache_codes=cache_codes, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         image_side(train_set_x, dataset)  # the first layer's filters are drawn as square pictures
         n_train_batches = n_batches(train_set_x, batch_size)
 
-        numpy_rng = numpy.random.RandomState(89677)
+        numpy_rng = numpy.random.RandomState(seed)
         print("... building the model")
         sda = SdA(numpy_rng=numpy_rng, n_ins=train_set_x.get_value(borrow=True).shape[1],
                   hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)

@@ -144,14 +144,16 @@ def stacked_autoencoder(n_epochs=5, batch_size=150, learning_rate=0.01, l2_reg=0
 
 
 def denoising_autoencoder(noise="gaussian", noise_level=0.0, n_epochs=5, batch_size=150, learning_rate=0.01,
-                          l2_reg=0.001, dataset="mnist.pkl.gz", *, output_folder=None, mode=None, floatX="float32"):
+                          l2_reg=0.001, dataset="mnist.pkl.gz", *, seed=42, output_folder=None, mode=None,
+                          floatX="float32"):
     """The stacked autoencoder trained on noisy inputs: Gaussian noise (std 1) or dropout (keep 0.7).
 
-    ``noise_level`` 0 takes the text's value for the noise: 1.0 for Gaussian, 0.3 dropped for dropout.
+    ``noise_level`` 0 takes the text's value for the noise: 1.0 for Gaussian, 0.3 dropped for dropout; ``seed`` is
+    :func:`stacked_autoencoder`'s (the weights and the noise).
     """
     level = noise_level or {"gaussian": 1.0, "dropout": 0.3}.get(noise, 0.0)
     return stacked_autoencoder(n_epochs=n_epochs, batch_size=batch_size, learning_rate=learning_rate,
-                               l2_reg=l2_reg, noise=noise, noise_level=level, dataset=dataset,
+                               l2_reg=l2_reg, noise=noise, noise_level=level, dataset=dataset, seed=seed,
                                output_folder=output_folder, mode=mode, floatX=floatX)
 
 

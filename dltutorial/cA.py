@@ -98,17 +98,18 @@ class cA:
 
 
 def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batch_size=10, output_folder=None,
-            contraction_level=0.1, *, mode=None, floatX="float32"):
+            contraction_level=0.1, *, seed=123, mode=None, floatX="float32"):
     """Train a 500-unit cA on MNIST and save its filters as ``cae_filters.png``.
 
     Each epoch prints the mean reconstruction cost and the mean Jacobian
     norm over the epoch's minibatches.  (The original printed the mean of
     the first minibatch's two numbers by mistake: ``numpy.mean(c_array[0])``.)
     The filters and results.json go to ``output_folder`` (default: a new
-    ``runs/cA-<timestamp>/``; the original's was ``cA_plots``).
+    ``runs/cA-<timestamp>/``; the original's was ``cA_plots``).  ``seed`` seeds the
+    initial weights (the original's 123).
     """
     with Run("cA", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
-                        batch_size=batch_size, contraction_level=contraction_level),
+                        batch_size=batch_size, contraction_level=contraction_level, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
@@ -118,7 +119,7 @@ def test_cA(learning_rate=0.01, training_epochs=20, dataset="mnist.pkl.gz", batc
         index = pt.lscalar("index")
         x = pt.matrix("x")
 
-        rng = numpy.random.RandomState(123)
+        rng = numpy.random.RandomState(seed)
         ca = cA(numpy_rng=rng, input=x, n_visible=n_visible, n_hidden=500, n_batchsize=batch_size)
         cost, updates = ca.get_cost_updates(contraction_level=contraction_level, learning_rate=learning_rate)
         # start-snippet-3

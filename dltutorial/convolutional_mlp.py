@@ -110,7 +110,7 @@ class LeNet5:
 
 
 def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nkerns=[20, 50],
-                    batch_size=500, *, output_folder=None, mode=None, floatX="float32"):
+                    batch_size=500, *, seed=23455, output_folder=None, mode=None, floatX="float32"):
     """Train LeNet5 on MNIST by minibatch SGD with early stopping.
 
     :param learning_rate: learning rate used (factor for the stochastic gradient)
@@ -118,13 +118,14 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200, dataset="mnist.pkl.gz", nke
     :param dataset: path to the dataset used for training/testing (MNIST here)
     :param nkerns: number of kernels on each layer
     :param batch_size: size of a minibatch
+    :param seed: seeds the initial weights (the original's 23455)
     :param output_folder: where results.json, best_model.pkl, the figures and the checkpoints go
         (default: a new ``runs/lenet5-<timestamp>/``); the folder of an interrupted run resumes it
     """
     with Run("lenet5", dict(learning_rate=learning_rate, n_epochs=n_epochs, dataset=dataset, nkerns=nkerns,
-                            batch_size=batch_size),
+                            batch_size=batch_size, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
-        rng = numpy.random.RandomState(23455)
+        rng = numpy.random.RandomState(seed)
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
         valid_set_x, valid_set_y = datasets[1]

@@ -102,7 +102,7 @@ class dA:
 
 
 def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20,
-            output_folder=None, *, mode=None, floatX="float32"):
+            output_folder=None, *, seed=123, mode=None, floatX="float32"):
     """Train a dA on MNIST without and with 30 % corruption and save their filters.
 
     :param learning_rate: learning rate used for training the dA
@@ -110,9 +110,10 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
     :param dataset: path to the MNIST dataset file (or IDX folder)
     :param output_folder: where ``filters_corruption_0.png``, ``filters_corruption_30.png``
         and results.json go (default: a new ``runs/dA-<timestamp>/``; the original's was ``dA_plots``)
+    :param seed: seeds each dA's initial weights (the original's 123); the symbolic stream's seed is drawn from it, as the original's
     """
     with Run("dA", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
-                        batch_size=batch_size),
+                        batch_size=batch_size, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
@@ -125,7 +126,7 @@ def test_dA(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch
         # start-snippet-4
         for corruption in (0.0, 0.3):
             percent = int(corruption * 100)
-            rng = numpy.random.RandomState(123)
+            rng = numpy.random.RandomState(seed)
             theano_rng = random_stream(rng.randint(2 ** 30))
             da = dA(numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=n_visible, n_hidden=500)
             cost, updates = da.get_cost_updates(corruption_level=corruption, learning_rate=learning_rate)

@@ -196,16 +196,18 @@ def sampler_on_nd_gaussian(sampler_cls, burnin, n_samples, dim=10):
     return sampler, samples, mu, cov
 
 
-def test_hmc(burnin=1000, n_samples=1000, dim=5, *, output_folder=None, mode=None, floatX="float32"):
+def test_hmc(burnin=1000, n_samples=1000, dim=5, *, seed=12345, output_folder=None, mode=None, floatX="float32"):
     """Sample the tutorial's 5-dimensional Gaussian with HMC; print and record its moments and the sampler's state.
 
     Writes ``samples.png`` (the samples in the first two dimensions, beside
-    draws from the target) and results.json into the run folder.
+    draws from the target) and results.json into the run folder.  ``seed``
+    seeds the sampler's random stream (the original's 12345); the target and
+    the particles' starting points are the tutorial's, drawn from ``RandomState(123)``.
     """
-    with Run("hmc", dict(burnin=burnin, n_samples=n_samples, dim=dim),
+    with Run("hmc", dict(burnin=burnin, n_samples=n_samples, dim=dim, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         def sampler_cls(positions, energy_fn, **kwargs):
-            return HMC_sampler.new_from_shared_positions(positions, energy_fn, mode=run.mode, **kwargs)
+            return HMC_sampler.new_from_shared_positions(positions, energy_fn, seed=seed, mode=run.mode, **kwargs)
 
         sampler, samples, mu, cov = sampler_on_nd_gaussian(sampler_cls, burnin, n_samples, dim=dim)
         target = numpy.random.RandomState(0).multivariate_normal(mu, cov, size=len(samples))

@@ -264,9 +264,9 @@ def build_model(tparams, options, *, mode=None):
     Returns ``(use_noise, x, mask, y, f_pred_prob, f_pred, cost)``: dropout is
     on while the shared ``use_noise`` is 1; ``x`` is (time, samples) word
     indices, ``mask`` marks the words, ``y`` the labels; ``cost`` the mean
-    negative log-likelihood.
+    negative log-likelihood.  The dropout stream is seeded with ``options["seed"]`` (default ``SEED``).
     """
-    trng = random_stream(SEED)
+    trng = random_stream(options.get("seed", SEED))
     use_noise = pytensor.shared(numpy_floatX(0.0), name="use_noise")
     x = pt.matrix("x", dtype="int64")
     mask = pt.matrix("mask", dtype=pytensor.config.floatX)
@@ -322,8 +322,8 @@ OPTIMIZERS = {"adadelta": adadelta, "rmsprop": rmsprop, "sgd": sgd}
 def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=0.0, lrate=0.0001, n_words=10000,
                optimizer=adadelta, encoder="lstm", saveto="lstm_model.npz", validFreq=370, saveFreq=1110,
                maxlen=100, batch_size=16, valid_batch_size=64, dataset="imdb", noise_std=0.0,
-               use_dropout=True, reload_model=None, test_size=-1, *, output_folder=None, mode=None,
-               floatX="float32"):
+               use_dropout=True, reload_model=None, test_size=-1, *, seed=SEED, output_folder=None,
+               mode=None, floatX="float32"):
     """Train the LSTM sentiment classifier with the tutorial's options; return the run's record.
 
     :param dim_proj: word embedding dimension and number of LSTM units
@@ -337,6 +337,8 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
         or "synthetic"
     :param reload_model: a saved ``.npz`` to start from
     :param test_size: keep this many random test examples (>0)
+    :param seed: seeds the generator of the validation split, the initial weights and the shuffles, and the
+        dropout stream (the original's ``SEED = 123`` for both)
     :param output_folder: the run's folder (default: a new ``runs/lstm-<timestamp>/``); the folder
         of an interrupted run resumes it after its last finished epoch
 
@@ -353,11 +355,11 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
                           decay_c=decay_c, lrate=lrate, n_words=n_words, optimizer=optimizer, encoder=encoder,
                           saveto=saveto, validFreq=validFreq, saveFreq=saveFreq, maxlen=maxlen, batch_size=batch_size,
                           valid_batch_size=valid_batch_size, dataset=dataset, noise_std=noise_std,
-                          use_dropout=use_dropout, reload_model=reload_model, test_size=test_size),
+                          use_dropout=use_dropout, reload_model=reload_model, test_size=test_size, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         model_options = dict(run.record["parameters"])
         print("model options", model_options)
-        rng = numpy.random.RandomState(SEED)
+        rng = numpy.random.RandomState(seed)
         saveto = run.path(saveto) if saveto else None
         load_data, prepare_data = get_dataset(dataset)
 

@@ -82,7 +82,8 @@ class MLP:
 
 
 def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
-             dataset="mnist.pkl.gz", batch_size=20, n_hidden=500, *, output_folder=None, mode=None, floatX="float32"):
+             dataset="mnist.pkl.gz", batch_size=20, n_hidden=500, *, seed=1234, output_folder=None, mode=None,
+             floatX="float32"):
     """Stochastic gradient descent optimisation of a multilayer perceptron on MNIST.
 
     :param learning_rate: learning rate used (factor for the stochastic gradient)
@@ -90,9 +91,10 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
     :param L2_reg: L2-norm's weight when added to the cost
     :param n_epochs: maximal number of epochs to run the optimizer
     :param dataset: the path of the MNIST dataset file (or IDX folder)
+    :param seed: seeds the initial weights (the original's 1234)
     """
     with Run("mlp", dict(learning_rate=learning_rate, L1_reg=L1_reg, L2_reg=L2_reg, n_epochs=n_epochs,
-                         dataset=dataset, batch_size=batch_size, n_hidden=n_hidden),
+                         dataset=dataset, batch_size=batch_size, n_hidden=n_hidden, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, train_set_y = datasets[0]
@@ -107,7 +109,7 @@ def test_mlp(learning_rate=0.01, L1_reg=0.00, L2_reg=0.0001, n_epochs=1000,
         index = pt.lscalar("index")  # index to a [mini]batch
         x = pt.matrix("x")  # the data is presented as rasterized images
         y = pt.ivector("y")  # the labels are presented as 1D vector of [int] labels
-        rng = numpy.random.RandomState(1234)
+        rng = numpy.random.RandomState(seed)
         n_in = train_set_x.get_value(borrow=True).shape[1]
         # start-snippet-3
         # construct the MLP class

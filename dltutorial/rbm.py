@@ -200,18 +200,20 @@ def sampling_function(rbm, chain, plot_every, mode=None):
 
 
 def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batch_size=20, n_chains=20,
-             n_samples=10, output_folder=None, n_hidden=500, *, plot_every=1000, mode=None, floatX="float32"):
+             n_samples=10, output_folder=None, n_hidden=500, *, plot_every=1000, seed=123, mode=None,
+             floatX="float32"):
     """Train an RBM on MNIST with PCD-15, then sample from it.
 
     Writes ``filters_at_epoch_%i.png`` after each epoch and ``samples.png``
     (``n_samples`` rows of ``n_chains`` chains, ``plot_every`` Gibbs steps
     apart) into ``output_folder`` (default: a new ``runs/rbm-<timestamp>/``;
     the original's was ``rbm_plots``), with ``results.json`` (the
-    pseudo-likelihood cost of each epoch and the training time).
+    pseudo-likelihood cost of each epoch and the training time).  ``seed``
+    seeds the initial weights (the original's 123); the symbolic stream's seed is drawn from it, as the original's.
     """
     with Run("rbm", dict(learning_rate=learning_rate, training_epochs=training_epochs, dataset=dataset,
                          batch_size=batch_size, n_chains=n_chains, n_samples=n_samples, n_hidden=n_hidden,
-                         plot_every=plot_every),
+                         plot_every=plot_every, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         datasets = load_data(dataset)
         train_set_x, _ = datasets[0]
@@ -226,7 +228,7 @@ def test_rbm(learning_rate=0.1, training_epochs=15, dataset="mnist.pkl.gz", batc
         index = pt.lscalar("index")
         x = pt.matrix("x")
 
-        rng = numpy.random.RandomState(123)
+        rng = numpy.random.RandomState(seed)
         theano_rng = random_stream(rng.randint(2 ** 30))
         # start-snippet-5
         # the persistent chain's state: the hidden layer

@@ -324,7 +324,7 @@ def find_music(dataset):
 
 
 def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n_hidden_recurrent=100, lr=0.001,
-                dt=0.3, n_samples=2, output_folder=None, mode=None, floatX="float32"):
+                dt=0.3, n_samples=2, seed=SEED, output_folder=None, mode=None, floatX="float32"):
     """Train an RNN-RBM on a folder of MIDI pieces, score the held-out ones, generate samples; return the run's record.
 
     :param dataset: a folder with ``train/*.mid`` (and ``test/*.mid``, the
@@ -332,18 +332,20 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         original's data), else music21's Bach chorales written to
         ``data/bach_chorales`` (a minute, once)
     :param n_samples: pieces generated at the end, ``sample<i>.mid`` and ``.png`` (the original wrote two)
+    :param seed: plays the original's ``numpy.random.seed(0xbeef)``: the weights, the shuffles and the MRG
+        stream's seed all come from it (:class:`RnnRbm`)
     :param output_folder: the run's folder (default: a new ``runs/rnnrbm-<timestamp>/``); the folder
         of an interrupted run resumes after its last finished epoch
     """
     with Run("rnnrbm", dict(batch_size=batch_size, num_epochs=num_epochs, dataset=dataset, n_hidden=n_hidden,
-                            n_hidden_recurrent=n_hidden_recurrent, lr=lr, dt=dt, n_samples=n_samples),
+                            n_hidden_recurrent=n_hidden_recurrent, lr=lr, dt=dt, n_samples=n_samples, seed=seed),
              output_folder=output_folder, mode=mode, floatX=floatX) as run:
         folder = find_music(dataset)
         train_files = midi_files(folder / "train")
         test_files = midi_files(folder / "test") if (folder / "test").is_dir() else []
         if not any(piano_rolls([f], dt=dt) for f in train_files):  # before compiling; stops at a piece with notes
             raise ArgumentError("Training set is empty! (did you download the data files?)")
-        model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, mode=run.mode)
+        model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, seed=seed, mode=run.mode)
         checkpoint, saved = resume_loop(run.checkpoint("training"), [model.train_function],
                                         {"epoch": 0, "monitors": [], "order": None,
                                          "numpy_rng": model.numpy_rng.get_state()})

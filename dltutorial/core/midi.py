@@ -16,7 +16,9 @@ pretty-midi and music21 are imported where they are used: the command line
 and the other tutorials start without them.
 """
 
+import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy
@@ -90,10 +92,13 @@ def bach_chorales(folder=None, limit=None):
 
     The four-part chorales are split at random (seed 0), a fifth held out
     for the test split.  ``limit`` keeps only the first chorales of the corpus (tests).
-    A folder that already holds both splits is used as it is.
+    A folder that already holds both splits is used as it is.  The splits are
+    written into a folder of their own, renamed to ``folder`` when whole: an
+    interrupted write leaves no half set behind, and of runs that write at
+    once (``make reproduce``'s workers) the first to finish wins.
     """
     folder = Path(folder) if folder else data_dir() / "bach_chorales"
-    if all(any((folder / split).glob("*.mid")) for split in ("train", "test")):
+    if _has_both_splits(folder):
         return folder
     try:
         from music21 import corpus, tempo
@@ -106,8 +111,9 @@ def bach_chorales(folder=None, limit=None):
     paths = sorted(paths)[:limit]
     random.Random(0).shuffle(paths)
     n_test = max(1, int(round(HELD_OUT * len(paths))))
+    building = folder.with_name(f".{folder.name}.{os.getpid()}.part")
     for split, part in (("test", paths[:n_test]), ("train", paths[n_test:])):
-        (folder / split).mkdir(parents=True, exist_ok=True)
+        (building / split).mkdir(parents=True, exist_ok=True)
         for path in tqdm(part, desc=f"Bach chorales ({split})", unit="chorale", leave=False):
             score = corpus.parse(path)
             if len(score.parts) != 4:  # a few have an instrument's part too: the JSB set is the four voices
@@ -115,7 +121,16 @@ def bach_chorales(folder=None, limit=None):
             for mark in score.recurse().getElementsByClass(tempo.MetronomeMark):
                 mark.activeSite.remove(mark)
             score.insert(0, tempo.MetronomeMark(number=CHORALE_TEMPO))
-            target = folder / split / (path.stem + ".mid")
-            with atomic_write(target) as f:
-                f.write(score.write("midi").read_bytes())
+            shutil.move(score.write("midi"), building / split / (path.stem + ".mid"))
+    try:
+        os.rename(building, folder)
+    except OSError:  # written meanwhile by another process, or a folder with other files in the way
+        shutil.rmtree(building)
+        if not _has_both_splits(folder):
+            raise DataError(f"{folder} is in the way of the Bach chorales (no train/ and test/ of .mid files): "
+                            "move it away, or give a folder of MIDI files") from None
     return folder
+
+
+def _has_both_splits(folder):
+    return all(any((folder / split).glob("*.mid")) for split in ("train", "test"))
