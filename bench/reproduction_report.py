@@ -17,6 +17,7 @@ import statistics
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.plots import save_figure
@@ -77,7 +78,7 @@ def statistics_rows(reproduction, records):
         sd = "" if ours["sd"] is None else " ± " + number(ours["sd"])
         rows.append(f"| {reproduction.name}{quick} | {figure} | {'-' if published is None else number(published)} | "
                     f"{number(at_original[0]) if at_original else '-'} | {number(ours['mean'])}{sd} | "
-                    f"{number(ours['min'])} - {number(ours['max'])} | {ours['n']} | {inside(published, ours)} |")
+                    f"{number(ours['min'])} to {number(ours['max'])} | {ours['n']} | {inside(published, ours)} |")
     return rows
 
 
@@ -98,6 +99,9 @@ def seeds_figure(reproduction, records, path):
             ax.axvline(reproduction.published_values[figure], color="tab:red", linestyle="--", label="published")
         ax.set_xlabel(figure)
         ax.set_ylabel("seed")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4), useOffset=False)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle(reproduction.name)
@@ -134,7 +138,7 @@ def write_report(reproductions, records, path):
              "says whether the published value lies between our smallest and largest (it needs N of 2 or more).",
              "Runs marked *quick* used `QUICK=1` (fewer epochs): they show that the tutorial runs end to end, not",
              "the published numbers. `make reproduce SEEDS=5` adds the seeds that have no record yet.", "",
-             "| tutorial | figure | published | original seed | mean ± sd | min - max | N | in range |",
+             "| tutorial | figure | published | original seed | mean ± sd | range | N | in range |",
              "|---|---|---|---|---|---|---|---|"]
     runs = ["| tutorial | runs | seeds | median time a run | machine | mode, floatX | dates | a run's call | data |",
             "|---|---|---|---|---|---|---|---|---|"]

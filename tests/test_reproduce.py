@@ -42,7 +42,7 @@ def test_seed_runs_on_a_local_cluster_are_recorded_reported_and_not_run_twice(tm
     text = (tmp_path / "REPRODUCTION.md").read_text()
     mean, sd = numpy.mean(losses), numpy.std(losses, ddof=1)
     assert (f"| lstm_chars (*quick*) | final loss | - | {losses[0]:.4g} | {mean:.4g} ± {sd:.4g} | "
-            f"{min(losses):.4g} - {max(losses):.4g} | 2 | - |") in text
+            f"{min(losses):.4g} to {max(losses):.4g} | 2 | - |") in text
     assert "| mlp | 0 (no run recorded yet) |" in text and "lstm_chars.lstm_chars(" in text
     assert (tmp_path / "reproduction" / "lstm_chars" / "seeds.png").stat().st_size > 1000
     assert "![lstm_chars loss.png](reproduction/lstm_chars/loss.png)" in text
@@ -124,5 +124,5 @@ def test_a_tutorial_commands_run_is_adopted_with_its_seed(tmp_path):
     [record] = records_of(tmp_path / "records", "SdA")
     assert record["seed"] == 89677 and not record["quick"] and record["seconds"] == 2400.0
     text = (tmp_path / "REPRODUCTION.md").read_text()
-    assert "| SdA | test error (%) | 1.3 | 1.37 | 1.37 | 1.37 - 1.37 | 1 | - |" in text
+    assert "| SdA | test error (%) | 1.3 | 1.37 | 1.37 | 1.37 to 1.37 | 1 | - |" in text
     assert "| SdA | 1 | 89677 | 40.0 min |" in text

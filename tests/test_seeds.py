@@ -70,5 +70,5 @@ def test_the_report_gives_each_figure_our_spread_and_whether_the_published_value
     for row, published, ours, verdict in [(rows[0], "1.69", 100 * valid, "yes"), (rows[1], "1.65", 100 * test, "no")]:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert cells[2:] == [published, "%.4g" % ours[0], "%.4g ± %.4g" % (ours.mean(), ours.std(ddof=1)),
-                             "%.4g - %.4g" % (ours.min(), ours.max()), "5", verdict]
+                             "%.4g to %.4g" % (ours.min(), ours.max()), "5", verdict]
     assert statistics_rows(mlp, records[:1])[0].endswith("| 1 | - |")  # one run has no range to be in
