@@ -38,6 +38,7 @@ os.environ["PYTENSOR_FLAGS"] = tests_pytensor_flags("-O0")
 
 import gzip  # noqa: E402 (after the settings above)
 import pickle  # noqa: E402
+import shutil  # noqa: E402
 
 import numpy  # noqa: E402
 import pytensor  # noqa: E402
@@ -54,6 +55,30 @@ if HEADER is not None:  # for this process and the ones the tests start (the sam
 
 
 OTHER_BACKENDS = {"numba", "jax"}
+
+
+def pytest_sessionfinish(session):
+    """A worker hands the C modules it compiled to the other workers' directories, for their next run.
+
+    Hard links, each module's folder renamed into place when whole; PyTensor takes a module folder found in
+    another compile directory under the same name as the same module (``cmodule.is_same_entry``).  Without
+    this, the run after a cold one compiled again whatever the other worker had compiled.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    ours = Path(pytensor.config.compiledir)
+    for sibling in C_COMPILEDIR.parent.glob("c-*"):
+        theirs = sibling / ours.name
+        if sibling == C_COMPILEDIR or not theirs.is_dir():
+            continue
+        for module in ours.glob("tmp*"):
+            if (module / "key.pkl").exists() and not (theirs / module.name).exists():
+                part = theirs / f".{module.name}.{os.getpid()}.part"
+                shutil.copytree(module, part, copy_function=os.link)
+                try:
+                    os.replace(part, theirs / module.name)
+                except OSError:  # the other worker handed over the same module meanwhile
+                    shutil.rmtree(part)
 
 
 def pytest_collection_modifyitems(items):
