@@ -42,10 +42,8 @@ from dltutorial.rnnrbm import test_rnnrbm
 from dltutorial.rnnslu import main as rnnslu_main
 from dltutorial.SdA import test_SdA
 
-from .reproduction_report import RECORDS, has_record, save_record, write_report
+from .reproduction_report import PROJECT, RECORDS, has_record, save_record, write_report
 from .seed_runs import machine, run_on_cluster
-
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 def errors(record):

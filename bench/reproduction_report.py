@@ -22,13 +22,15 @@ from matplotlib.ticker import MaxNLocator
 from dltutorial.core.files import atomic_write, save_json
 from dltutorial.core.plots import save_figure
 
+from .seed_runs import seed_label
+
 PROJECT = Path(__file__).resolve().parent.parent
 RECORDS = PROJECT / "reproduction" / "records"
 DOCS = "http://deeplearning.net/tutorial/"  # the tutorial's pages; their sources are lisa-lab/DeepLearningTutorials doc/
 
 
 def record_path(records, tutorial, seed, quick):
-    return Path(records) / tutorial / f"seed{'none' if seed is None else seed}{'-quick' if quick else ''}.json"
+    return Path(records) / tutorial / f"{seed_label(seed, quick)}.json"
 
 
 def has_record(records, tutorial, seed, quick):
@@ -71,10 +73,11 @@ def statistics_rows(reproduction, records):
     rows = []
     original = reproduction.original_seed()
     quick = " (*quick*)" if records[0]["quick"] else ""
+    measured = [reproduction.metrics(r["results"]) for r in records]
     for figure, published in reproduction.published_values.items():
-        values = [reproduction.metrics(r["results"])[figure] for r in records]
+        values = [m[figure] for m in measured]
         ours = spread(values)
-        at_original = [reproduction.metrics(r["results"])[figure] for r in records if r["seed"] == original]
+        at_original = [v for v, r in zip(values, records) if r["seed"] == original]
         sd = "" if ours["sd"] is None else " ± " + number(ours["sd"])
         rows.append(f"| {reproduction.name}{quick} | {figure} | {'-' if published is None else number(published)} | "
                     f"{number(at_original[0]) if at_original else '-'} | {number(ours['mean'])}{sd} | "
@@ -88,9 +91,10 @@ def seeds_figure(reproduction, records, path):
     fig = Figure(figsize=(4.5 * len(figures), 3.2))
     axes = fig.subplots(1, len(figures), squeeze=False)[0]
     original = reproduction.original_seed()
+    seeds = [r["seed"] if r["seed"] is not None else 0 for r in records]
+    measured = [reproduction.metrics(r["results"]) for r in records]
     for ax, figure in zip(axes, figures):
-        seeds = [r["seed"] if r["seed"] is not None else 0 for r in records]
-        values = [reproduction.metrics(r["results"])[figure] for r in records]
+        values = [m[figure] for m in measured]
         ax.plot(values, seeds, "o", color="tab:blue", label=f"ours ({len(values)} run(s))")
         ax.plot([v for v, r in zip(values, records) if r["seed"] == original],
                 [s for s, r in zip(seeds, records) if r["seed"] == original], "o", markersize=11, fillstyle="none",

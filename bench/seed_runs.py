@@ -57,9 +57,14 @@ def machine():
     return f"{cpu_model()}, {os.cpu_count()} cores, BLAS {c_blas()}, {blas_threads} BLAS thread(s), OpenMP threads {omp}"
 
 
-def run_folder(runs, tutorial, seed, quick):
-    """Where one run lives: named by the tutorial, the seed and ``quick``, so that a run started again finds it."""
-    return Path(runs) / f"{tutorial}-seed{'none' if seed is None else seed}{'-quick' if quick else ''}"
+def seed_label(seed, quick):
+    """``seed<seed>[-quick]``: what tells one tutorial's runs apart, in their folders', tasks' and records' names."""
+    return f"seed{'none' if seed is None else seed}{'-quick' if quick else ''}"
+
+
+def run_name(tutorial, seed, quick):
+    """One run's name, its folder's and its Dask task's: a run started again finds its folder by it."""
+    return f"{tutorial}-{seed_label(seed, quick)}"
 
 
 def run_seed(tutorial, seed, *, quick, dataset, mode, floatX, runs):
@@ -71,10 +76,11 @@ def run_seed(tutorial, seed, *, quick, dataset, mode, floatX, runs):
     from .reproduce import reproduction_named
 
     reproduction = reproduction_named(tutorial)
-    folder = run_folder(runs, reproduction.name, seed, quick)
+    folder = Path(runs) / run_name(reproduction.name, seed, quick)
     status = folder / "reproduce.json"
-    if status.exists() and json.loads(status.read_text())["status"] == "done":
-        return json.loads(status.read_text())
+    earlier = json.loads(status.read_text()) if status.exists() else None
+    if earlier and earlier["status"] == "done":
+        return earlier
     resumed = (folder / "results.json").exists()
     kwargs = reproduction.arguments(seed, quick, dataset)
     info = {"tutorial": reproduction.name, "seed": seed, "quick": quick, "status": "running", "mode": mode,
@@ -124,7 +130,7 @@ def run_on_cluster(tasks, *, scheduler=None, workers=None, on_record):
         print(f"Dask cluster: {client.dashboard_link or client.scheduler.address}, "
               f"{len(client.scheduler_info()['workers'])} worker(s)", flush=True)
         futures = [client.submit(run_seed, tutorial, seed, **kwargs, pure=False,
-                                 key=run_folder("", tutorial, seed, kwargs["quick"]).name)
+                                 key=run_name(tutorial, seed, kwargs["quick"]))
                    for tutorial, seed, kwargs in tasks]
         failures = []
         for future in as_completed(futures):
