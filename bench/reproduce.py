@@ -31,7 +31,7 @@ from dltutorial.cA import test_cA
 from dltutorial.dA import test_dA
 from dltutorial.DBN import test_DBN
 from dltutorial.hmc import test_hmc
-from dltutorial.__main__ import one_line_errors
+from dltutorial.__main__ import one_line_errors, sigterm_as_ctrl_c
 from dltutorial.logistic_cg import cg_optimization_mnist
 from dltutorial.logistic_sgd import sgd_optimization_mnist
 from dltutorial.lstm_chars import lstm_chars
@@ -263,7 +263,7 @@ def main(argv=None):
     records = Path(args.records)
     for folder in args.adopt:
         adopt(folder, records)
-    with one_line_errors(args.debug, resume="run `make reproduce` again"):
+    with one_line_errors(args.debug, resume="run `make reproduce` again"), sigterm_as_ctrl_c():
         if not args.report_only and not args.adopt:
             run_seeds(args, records)
         write_report(REPRODUCTIONS, records, args.report)

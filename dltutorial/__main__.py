@@ -11,8 +11,11 @@ import argparse
 import contextlib
 import importlib
 import inspect
+import signal
 import sys
+import threading
 
+from .core.arguments import DATASET_PARAMETERS
 from .core.errors import ArgumentError, TutorialError
 
 # name -> (module, entry function, what it does).  A tutorial's module is imported only when it runs or its
@@ -52,7 +55,6 @@ TUTORIALS = {
     "mlp_adadelta": ("mlp_adadelta", "mlp_adadelta", "ReLU MLP [1000, 1000] trained by Adadelta"),
     "predict": ("logistic_sgd", "predict", "predictions of the model saved by logistic_sgd"),
 }
-DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")
 
 
 def _add_option(parser, name, default, dest):
@@ -127,9 +129,36 @@ def _add_tutorial_options(p, func):
     p.add_argument("--debug", action="store_true", help="show the traceback of an error")
 
 
+def import_pytensor():
+    """Import PyTensor; a setting it refuses at import (``PYTENSOR_FLAGS``, ``OMP_NUM_THREADS``) is one line."""
+    try:
+        import pytensor  # noqa: F401
+    except (ValueError, TypeError) as error:
+        sys.exit(f"error: PyTensor refused a setting: {str(error).rstrip('.')}; correct it in PYTENSOR_FLAGS (or the "
+                 "environment variable it names), or unset it")
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """Inside, a SIGTERM (``kill``, a batch system's time limit) stops a run as Ctrl-C does: resumable, saying so."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may handle signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     chosen = next((word for word in argv[:1] if word in TUTORIALS), None)
+    if chosen:
+        import_pytensor()
     args = vars(build_parser(chosen).parse_args(argv))
     from .engine import use_one_blas_thread_by_default
 
@@ -147,7 +176,7 @@ def main(argv=None):
     resume = args.pop("resume", None)
     from .core.runs import run_to_resume
 
-    with one_line_errors(debug):
+    with one_line_errors(debug), sigterm_as_ctrl_c():
         if resume is not None:
             if "output_folder" in args:
                 raise ArgumentError("--resume and --output-folder both name the run's folder: give one of them")

@@ -51,6 +51,8 @@ def find_imdb(path="imdb.pkl"):
 
     Raises :class:`DataError` naming every place it looked.
     """
+    if Path(path).is_dir():  # the folder that holds it, as $DLTUTORIAL_IMDB names one
+        path = Path(path) / "imdb.pkl"
     candidates = [Path(path)]
     if not Path(path).is_absolute():
         folders = [Path.cwd(), os.environ.get("DLTUTORIAL_IMDB"), data_dir()]
@@ -65,7 +67,8 @@ def find_imdb(path="imdb.pkl"):
 
 def read_imdb_pickle(path):
     """The (train, test) pairs of an ``imdb.pkl`` (Python 2 pickles, gzipped or not)."""
-    opener = gzip.open if str(path).endswith(".gz") else open
+    with open(path, "rb") as f:
+        opener = gzip.open if f.read(2) == b"\x1f\x8b" else open  # gzipped or not, whatever its name says
     try:
         with opener(path, "rb") as f:
             train_set = pickle.load(f, encoding="latin1")
@@ -73,7 +76,7 @@ def read_imdb_pickle(path):
     except (EOFError, OSError, pickle.UnpicklingError, ValueError) as error:
         raise DataError(f"{path}: not a readable imdb.pkl ({error}); delete it and download {IMDB_URL}") from None
     for name, pair in (("train", train_set), ("test", test_set)):
-        if len(pair) != 2 or len(pair[0]) != len(pair[1]):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and len(pair[0]) == len(pair[1])):
             raise DataError(f"{path}: the {name} set is not a (sequences, labels) pair of equal lengths")
     return train_set, test_set
 

@@ -24,6 +24,7 @@ from .core.arguments import check_arguments
 from .core.compile import compile_function
 from .core.data import DataError, load_data  # noqa: F401  (the tutorial imports load_data from here)
 from .core.files import save_pickle
+from .core.errors import ArgumentError
 from .core.minibatches import n_batches
 from .core.runs import MissingRunFile, Run, newest_run_file
 from .core.training import early_stopping, report_time
@@ -197,11 +198,13 @@ def sgd_optimization_mnist(learning_rate=0.13, n_epochs=1000, dataset="mnist.pkl
 def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     """Load the saved model and print its predictions for the first ``n`` test images.
 
-    :param model: the pickled model (default: ``best_model.pkl`` of the newest
-        ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
+    :param model: the pickled model, or the run folder holding it (default: ``best_model.pkl`` of the
+        newest ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
     """
     check_arguments({"n": n})
     model = Path(model) if model else newest_run_file("logistic_sgd", "best_model.pkl")
+    if model.is_dir():
+        model = model / "best_model.pkl"
     try:
         with open(model, "rb") as f:
             classifier = pickle.load(f)
@@ -219,6 +222,8 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     if n_in != pixels:
         raise DataError(f"{model} takes images of {n_in} pixels, the test set of {dataset} has {pixels}: give the "
                         "data it was trained on, or train a model on this data")
+    if n > len(test_set_x.get_value()):
+        raise ArgumentError(f"n={n} (--n): the test set of {dataset} has {len(test_set_x.get_value())} images")
     predict_model = compile_function([classifier.input], classifier.y_pred, mode=mode)
     predicted_values = predict_model(test_set_x.get_value()[:n])
     print(f"Predicted values for the first {n} examples in test set:")

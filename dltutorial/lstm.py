@@ -335,7 +335,7 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
     :param maxlen: training sequences this long or longer are dropped
     :param dataset: "imdb" (``imdb.pkl``, see :func:`dltutorial.imdb.find_imdb`), a path to one,
         or "synthetic"
-    :param reload_model: a saved ``.npz`` to start from
+    :param reload_model: a saved ``.npz`` to start from (``True``: ``saveto``, as the original read it)
     :param test_size: keep this many random test examples (>0)
     :param seed: seeds the generator of the validation split, the initial weights and the shuffles, and the
         dropout stream (the original's ``SEED = 123`` for both)
@@ -351,6 +351,8 @@ def train_lstm(dim_proj=128, patience=10, max_epochs=5000, dispFreq=10, decay_c=
         raise ArgumentError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
     if encoder not in layers:
         raise ArgumentError(f"unknown encoder {encoder!r}; the tutorial's model is 'lstm'")
+    if reload_model is True:  # the original's flag: it reloaded 'lstm_model.npz', saveto's default
+        reload_model = saveto
     with Run("lstm", dict(dim_proj=dim_proj, patience=patience, max_epochs=max_epochs, dispFreq=dispFreq,
                           decay_c=decay_c, lrate=lrate, n_words=n_words, optimizer=optimizer, encoder=encoder,
                           saveto=saveto, validFreq=validFreq, saveFreq=saveFreq, maxlen=maxlen, batch_size=batch_size,

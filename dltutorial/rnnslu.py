@@ -36,7 +36,6 @@ import pytensor
 import pytensor.tensor as pt
 from seqeval.metrics import f1_score, precision_score, recall_score
 
-from .core.errors import ArgumentError
 from .core.checkpoints import resume_loop
 from .core.compile import compile_function
 from .core.data import DataError, data_dir
@@ -265,8 +264,6 @@ def main(param=None, *, output_folder=None, mode=None, floatX="float32"):
         interrupted run resumes it after its last finished epoch
     """
     param = {**DEFAULT_PARAM, **(param or {})}
-    if isinstance(param["win"], int) and param["win"] % 2 == 0:
-        raise ArgumentError(f"win={param['win']} (--win): the context window must be odd, the word in its middle")
     with Run("rnnslu", dict(param), output_folder=output_folder, mode=mode, floatX=floatX) as run:
         print(param)
         folder = str(run.folder)

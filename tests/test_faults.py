@@ -18,7 +18,7 @@ import pytest
 from dltutorial.__main__ import main
 from dltutorial.core import files
 from dltutorial.core.data import DataError, fetch, load_data
-from dltutorial.core.errors import TrainingDiverged
+from dltutorial.core.errors import ArgumentError, TrainingDiverged
 from dltutorial.core.runs import MissingRunFile
 from dltutorial.dA import test_dA
 from dltutorial.logistic_sgd import LogisticRegression, predict, sgd_optimization_mnist
@@ -45,7 +45,7 @@ def one_line_error(argv, capsys):
 def test_bad_arguments_are_refused_before_any_work(options, named, tiny_idx, tmp_path, capsys):
     message = one_line_error(["logistic_sgd", "--data", str(tiny_idx), *options], capsys)
     assert message.startswith("error: ") and named in message
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left
+    assert not (tmp_path / "runs").exists()  # no run folder left
 
 
 def test_data_for_a_tutorial_that_takes_none_is_a_usage_error(capsys):
@@ -89,13 +89,18 @@ def write_flat_images(path, pixels):
     (["linear_autoencoder_pca", "--n-points", "2"], "n_points=2 (--n-points): the points must span a plane"),
     (["lstm", "--n-words", "10"], "n_words=10 (--n-words): the synthetic task needs a vocabulary of at least 30"),
     (["predict", "--n", "0"], "n=0 (--n): must be a whole number >= 1"),
+    (["lstm_chars", "--text", "a"], "text='a' (--text): must be at least 2 characters"),
+    (["rnnslu", "--fold", "7"], "fold=7 (--fold): must be one of 0, 1, 2, 3, 4"),
+    (["rnnslu", "--win", "4"], "win=4 (--win): the context window must be odd"),
+    (["lstm", "--reload-model", "nothere.npz"], "reload_model='nothere.npz' (--reload-model): no such file"),
 ])
 def test_an_option_the_data_or_the_maths_cannot_take_is_one_line_before_any_work(argv, line, tiny_idx, tmp_path,
                                                                                   capsys):
-    data = {"linear_autoencoder_pca": [], "lstm": ["--data", "synthetic"]}.get(argv[0], ["--data", str(tiny_idx)])
+    data = {"linear_autoencoder_pca": [], "lstm_chars": [], "lstm": ["--data", "synthetic"],
+            "rnnslu": ["--data", "synthetic"]}.get(argv[0], ["--data", str(tiny_idx)])
     message = one_line_error([*argv, *data], capsys)
     assert message.startswith(f"error: {line}")
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # no run folder left
+    assert not (tmp_path / "runs").exists()  # no run folder left
 
 
 @pytest.mark.parametrize("tutorial", ["dA", "SdA", "cA", "DBN", "rbm", "lenet5"])
@@ -104,7 +109,66 @@ def test_images_that_are_not_square_are_named_before_any_work(tutorial, tmp_path
     message = one_line_error([tutorial, "--data", str(data), "--batch-size", "10"], capsys)
     assert message == (f"error: {data}: its images have 50 pixels, not a square's: this tutorial takes square images "
                        "(MNIST's are 28 x 28)")
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_original_lstm_flag_reload_model_true_reads_saveto(capsys):
+    """The original's ``reload_model`` was a flag that read 'lstm_model.npz' (saveto's default): True names it."""
+    from dltutorial.lstm import train_lstm
+
+    with pytest.raises(ArgumentError, match=r"^reload_model='lstm_model.npz' \(--reload-model\): no such file"):
+        train_lstm(dataset="synthetic", reload_model=True, max_epochs=1)
+
+
+@pytest.mark.parametrize("write, problem", [
+    (lambda path: path.write_bytes(b""), "an empty file"),
+    (lambda path: path.write_text("hello\n"), "corrupt or truncated pickle"),
+    (lambda path: path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 1, 7]))),
+     "one IDX file; give the folder that holds the four"),
+])
+def test_a_data_file_that_is_no_data_set_is_named(write, problem, tmp_path, capsys):
+    data = tmp_path / "mnist.pkl.gz"
+    write(data)
+    assert one_line_error(["logistic_sgd", "--data", str(data)], capsys).startswith(f"error: {data}: {problem}")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_pickle_is_read_whether_or_not_it_is_gzipped_whatever_its_name(tmp_path):
+    splits = [(numpy.full((30, 4), 0.5, "float32"), numpy.arange(30) % 10)] * 3
+    (tmp_path / "plain.pkl.gz").write_bytes(pickle.dumps(splits, protocol=2))
+    (tmp_path / "zipped.pkl").write_bytes(gzip.compress(pickle.dumps(splits, protocol=2)))
+    for name in ("plain.pkl.gz", "zipped.pkl"):
+        assert load_data(str(tmp_path / name))[0][0].get_value().shape == (30, 4)
+
+
+def test_a_folder_holding_the_original_pickle_is_read_as_that_pickle(tmp_path):
+    splits = [(numpy.full((30, 4), 0.5, "float32"), numpy.arange(30) % 10)] * 3
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mnist.pkl.gz").write_bytes(gzip.compress(pickle.dumps(splits, protocol=2)))
+    assert load_data(str(tmp_path / "data"))[2][0].get_value().shape == (30, 4)
+
+
+def test_an_imdb_folder_and_an_imdb_pickle_of_another_structure_are_named(tmp_path):
+    from dltutorial.imdb import find_imdb, read_imdb_pickle
+
+    (tmp_path / "imdb").mkdir()
+    with pytest.raises(DataError, match=r"^imdb.pkl not found \(looked in .*imdb/imdb.pkl"):
+        find_imdb(str(tmp_path / "imdb"))
+    (tmp_path / "imdb" / "imdb.pkl").write_bytes(pickle.dumps(1) + pickle.dumps(2))
+    assert find_imdb(str(tmp_path / "imdb")) == tmp_path / "imdb" / "imdb.pkl"
+    with pytest.raises(DataError, match=r"the train set is not a \(sequences, labels\) pair"):
+        read_imdb_pickle(tmp_path / "imdb" / "imdb.pkl")
+
+
+def test_an_output_folder_that_is_a_file_is_named(tiny_idx, tmp_path, capsys):
+    (tmp_path / "a_file").write_text("x")
+    assert one_line_error(["dA", "--data", str(tiny_idx), "--output-folder", "a_file"], capsys) == (
+        "error: a_file: a file, not a folder: give another output folder")
+
+
+def test_a_data_set_that_is_not_a_path_is_named():
+    with pytest.raises(DataError, match=r"^dataset=123: give the path of a file or folder"):
+        load_data(123)
 
 
 def test_an_idx_folder_with_a_file_missing_is_named(tiny_idx, capsys):
@@ -136,7 +200,7 @@ def test_a_full_disk_is_one_line(tiny_idx, monkeypatch, capsys):
     monkeypatch.setattr(files.json, "dump", no_space)
     message = one_line_error(["logistic_sgd", "--data", str(tiny_idx)], capsys)
     assert message.startswith("error: runs/x/results.json: No space left on device")
-    assert list(Path("runs").iterdir()) == []  # no empty run folder left behind
+    assert not Path("runs").exists()  # no empty run folder left behind, nor the runs/ it was to go in
 
 
 def test_an_unexpected_error_asks_for_debug_which_shows_the_traceback(tiny_idx, monkeypatch, capsys):
@@ -216,6 +280,49 @@ def test_predict_names_both_sizes_when_the_model_does_not_fit_the_data(tiny_idx,
         predict(dataset=str(other), model=str(model))
 
 
+def test_predict_takes_the_run_folder_and_refuses_more_images_than_the_test_set(tiny_idx, tmp_path, capsys):
+    sgd_optimization_mnist(n_epochs=1, dataset=str(tiny_idx), batch_size=20, output_folder=tmp_path / "run")
+    assert predict(dataset=str(tiny_idx), model=str(tmp_path / "run"), n=3).shape == (3,)
+    assert one_line_error(["predict", "--data", str(tiny_idx), "--model", str(tmp_path / "run"), "--n", "121"],
+                          capsys) == f"error: n=121 (--n): the test set of {tiny_idx} has 120 images"
+
+
+def test_a_run_resumes_from_another_folder_with_its_data_named_relatively(tiny_idx, tmp_path, monkeypatch, capsys):
+    """The record keeps the data set's absolute path: ``--data ../idx`` from elsewhere is the same data set."""
+    main(["logistic_sgd", "--data", str(tiny_idx), "--n-epochs", "1", "--batch-size", "20", "--output-folder", "run"])
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    main(["logistic_sgd", "--data", "../idx", "--n-epochs", "1", "--batch-size", "20", "--resume", "../run"])
+    assert "... resuming after epoch 1" in capsys.readouterr().out
+
+
+def test_resuming_another_tutorials_run_names_both_tutorials(tiny_idx, tmp_path, capsys):
+    main(["logistic_sgd", "--data", str(tiny_idx), "--n-epochs", "1", "--batch-size", "20", "--output-folder", "run"])
+    assert one_line_error(["dA", "--data", str(tiny_idx), "--resume", "run"], capsys) == (
+        "error: run holds a run of logistic_sgd, not of dA: give another output folder")
+
+
+def test_mode_c_without_a_compiler_says_so_and_the_default_is_numba(monkeypatch):
+    from dltutorial.core.modes import ModeError, check_mode
+
+    monkeypatch.setattr(pytensor.config, "cxx", "")
+    assert check_mode(None) == "numba"
+    with pytest.raises(ModeError, match=r"^mode 'c' needs a C compiler, and PyTensor found none .*--mode numba$"):
+        check_mode("c")
+
+
+@pytest.mark.parametrize("variable, value, named", [
+    ("PYTENSOR_FLAGS", "floatX=bogus", "Invalid value ('bogus') for configuration variable 'floatX'"),
+    ("OMP_NUM_THREADS", "abc", "OMP_NUM_THREADS should be a number, got 'abc'"),
+])
+def test_a_setting_pytensor_refuses_at_import_is_one_line(variable, value, named, tmp_path):
+    env = dict(os.environ, **{variable: value})
+    done = subprocess.run([sys.executable, "-m", "dltutorial", "logistic_sgd"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: PyTensor refused a setting: ") and named in done.stderr
+
+
 @pytest.mark.backends
 def test_a_model_saved_under_jax_predicts_in_c(tiny_idx, tmp_path):
     pytest.importorskip("jax")
@@ -242,6 +349,23 @@ def run_cli(*args, cwd):
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     return subprocess.Popen([sys.executable, "-m", "dltutorial", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.processes
+def test_sigterm_stops_a_run_as_ctrl_c_does_and_it_resumes(tiny_idx, tmp_path):
+    """kill (a batch system's time limit): status interrupted, the line naming the folder, then --resume goes on."""
+    args = ["dA", "--data", str(tiny_idx), "--training-epochs", "100000", "--floatX", "float64"]
+    run = run_cli(*args, "--output-folder", "stopped", cwd=tmp_path)
+    checkpoint = tmp_path / "stopped" / "checkpoints" / "dA-corruption0.pkl"
+    deadline = time.time() + 120
+    while not checkpoint.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert err.strip().splitlines()[-1] == (
+        "interrupted: run it again with --resume stopped to go on after the last finished epoch")
+    assert json.loads((tmp_path / "stopped" / "results.json").read_text())["status"] == "interrupted"
 
 
 @pytest.mark.processes

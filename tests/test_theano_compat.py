@@ -335,6 +335,27 @@ print {'a': 1}.keys()
 """
 
 
+def test_a_script_that_does_not_parse_is_one_line_naming_its_line(tmp_path, monkeypatch):
+    from dltutorial.theano.__main__ import main as runner
+
+    script = tmp_path / "broken.py"
+    script.write_text("import theano\nx = (1,\n")
+    monkeypatch.setattr(sys, "argv", list(sys.argv))  # the runner gives the script its own argv
+    with pytest.raises(SystemExit) as end:
+        runner([str(script)])
+    assert end.value.code == f"error: {script}, line 2: '(' was never closed"
+
+
+def test_a_gpu_device_in_theano_flags_is_a_note_that_the_script_runs_on_the_cpu(tmp_path):
+    script = tmp_path / "gpu.py"
+    script.write_text("import theano, theano.tensor as T\nx = T.dscalar('x')\nprint(theano.function([x], 2 * x)(3))\n")
+    done = subprocess.run([sys.executable, "-m", "dltutorial.theano", str(script)], capture_output=True, text=True,
+                          env=dict(os.environ, THEANO_FLAGS="device=cuda0", PYTHONWARNINGS="ignore"))
+    assert done.returncode == 0 and done.stdout == "6.0\n"
+    assert done.stderr.strip() == ("note: THEANO_FLAGS device=cuda0: PyTensor has no such device, the script runs on "
+                                   "the CPU (a function compiled with mode='JAX' runs where JAX does, a GPU included)")
+
+
 def test_a_python2_script_and_its_modules_run_translated_with_python2s_meaning(tmp_path):
     """Integer division, print statements (a trailing comma too), xrange, cPickle, dict views as lists."""
     pytest.importorskip("lib2to3", reason="python-future's futurize reads code with lib2to3 (Python <= 3.12)")

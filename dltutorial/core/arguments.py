@@ -8,6 +8,7 @@ naming the argument, its command-line option and what it must be.
 
 import math
 import numbers
+from pathlib import Path
 
 from .errors import ArgumentError
 
@@ -28,7 +29,9 @@ COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original'
 NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
 SEEDS = {"seed", "seeds"}  # numpy's RandomState takes 0 .. 2**32 - 1; the autoencoder tutorials also seed with seed + 1
 LENGTHS = {"nkerns": 2}  # LeNet: the kernels of its two convolutional layers
-CHOICES = {"noise": ("", "gaussian", "dropout")}  # "": none
+DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")  # the entry functions' names for their data set (--data)
+CHOICES = {"noise": ("", "gaussian", "dropout"),  # "": none
+           "fold": (0, 1, 2, 3, 4)}  # ATIS's five folds
 
 
 def _values(value):
@@ -65,6 +68,15 @@ def _check_together(arguments):
     if _is_int(arguments.get("n_points")) and arguments["n_points"] < 3:
         raise ArgumentError(f"n_points={arguments['n_points']!r} ({_option('n_points')}): the points must span a "
                             "plane for PCA to find: at least 3")
+    if "text" in arguments and not (isinstance(arguments["text"], str) and len(arguments["text"]) >= 2):
+        raise ArgumentError(f"text={arguments['text']!r} ({_option('text')}): must be at least 2 characters, "
+                            "each learnt from the one before it")
+    if _is_int(arguments.get("win")) and arguments["win"] % 2 == 0:
+        raise ArgumentError(f"win={arguments['win']} ({_option('win')}): the context window must be odd, the word "
+                            "in its middle")
+    if arguments.get("reload_model") and not Path(arguments["reload_model"]).is_file():
+        raise ArgumentError(f"reload_model={arguments['reload_model']!r} ({_option('reload_model')}): no such "
+                            "file; name a model that train_lstm saved (its saveto)")
     if arguments.get("noise") == "dropout" and not 0 <= arguments.get("noise_level", 0) < 1:
         raise ArgumentError(f"noise_level={arguments['noise_level']!r} ({_option('noise_level')}): with dropout "
                             "noise it is the fraction of inputs dropped, a number in [0, 1)")

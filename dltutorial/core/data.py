@@ -120,7 +120,11 @@ def _holds_idx(folder):
 
 def find_dataset(dataset):
     """Resolve ``dataset`` to an existing pickle file or IDX folder (see module doc)."""
+    if not isinstance(dataset, (str, os.PathLike)):
+        raise DataError(f"dataset={dataset!r}: give the path of a file or folder (a str or a Path)")
     dataset = Path(dataset)
+    if dataset.is_dir() and not _holds_idx(dataset) and (dataset / "mnist.pkl.gz").is_file():
+        return dataset / "mnist.pkl.gz"  # the folder the original pickle is in
     if dataset.exists():
         return dataset
     if dataset.is_absolute():
@@ -174,10 +178,16 @@ def _check_split(source, splits):
 
 
 def _load_pickle(path):
+    """The splits pickled in ``path``, gzipped or not whatever its name says."""
+    raw = _read_bytes(path)
+    if not raw:
+        raise DataError(f"{path}: an empty file; {REPAIR}")
+    if raw[:2] == b"\0\0" and len(raw) > 3 and raw[2] in _IDX_DTYPES:
+        raise DataError(f"{path}: one IDX file; give the folder that holds the four "
+                        f"({', '.join(MNIST_MD5)}, .gz or not)")
     try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
-            splits = pickle.load(f, encoding="latin1")  # the original is a Python 2 pickle
-    except (EOFError, OSError, zlib.error, pickle.UnpicklingError, ValueError) as error:
+        splits = pickle.loads(raw, encoding="latin1")  # the original is a Python 2 pickle
+    except (EOFError, KeyError, IndexError, pickle.UnpicklingError, ValueError) as error:
         raise DataError(f"{path}: corrupt or truncated pickle ({error}); {REPAIR}") from None
     except (ImportError, AttributeError, TypeError) as error:  # it names a class this Python does not have
         raise DataError(f"{path}: not the tutorial's mnist.pkl.gz (it needs {error}); {REPAIR}") from None

@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 
+import pytensor
 from pytensor.compile.mode import Mode
 from pytensor.link.vm import VMLinker
 
@@ -22,10 +23,8 @@ from .errors import TutorialError
 
 # our mode -> PyTensor's linker.  The C one is PyTensor's "cvm" keeping every intermediate array between
 # calls (allow_gc=False): freed, an array of tens of megabytes comes fresh from the operating system at the
-# next call and its first writes fault its pages in; kept, the ops write into last call's arrays.  LeNet's
-# step took 10.09 s an epoch instead of 11.53 (`python -m bench.run --only lenet5`, float32, Intel Xeon
-# family 6 model 207, scipy-openblas32 0.3.34, OpenBLAS and OpenMP 2 threads), for 174 MB held by its
-# training function after three steps instead of 41.
+# next call and its first writes fault its pages in; kept, the ops write into last call's arrays
+# (docs/compile_modes.md has the figures).
 LINKERS = {"c": VMLinker(allow_gc=False, use_cloop=True, c_thunks=True), "numba": "numba", "jax": "jax"}
 MODE_NAMES = tuple(LINKERS)
 FLOAT_TYPES = ("float32", "float64")
@@ -36,8 +35,8 @@ class ModeError(TutorialError, ValueError):
 
 
 def default_mode():
-    """``c`` when PyTensor's C code has a BLAS to call, else ``numba``."""
-    return "c" if engine.have_blas() else "numba"
+    """``c`` when PyTensor has a C compiler and its C code a BLAS to call, else ``numba``."""
+    return "c" if pytensor.config.cxx and engine.have_blas() else "numba"
 
 
 def available_modes():
@@ -53,6 +52,9 @@ def check_mode(name):
         raise ModeError(f"unknown mode {name!r}: choose one of {', '.join(MODE_NAMES)}")
     if name not in available_modes():
         raise ModeError(f"mode {name!r} needs JAX, which is not installed: pip install -e .[jax], or use --mode c")
+    if name == "c" and not pytensor.config.cxx:
+        raise ModeError("mode 'c' needs a C compiler, and PyTensor found none (its cxx setting is empty): install "
+                        "g++, or use --mode numba")
     return name
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytensor
 
-from .arguments import check_arguments
+from .arguments import DATASET_PARAMETERS, check_arguments
 from .errors import TutorialError
 from .files import save_json
 from .modes import check_float_type, check_mode
@@ -64,6 +64,13 @@ def _plain(value):
     return str(value)
 
 
+def _absolute_if_found(name, value):
+    """A data set named by a path that exists, as an absolute path: a run resumed from another folder is the same."""
+    if name in DATASET_PARAMETERS and isinstance(value, (str, Path)) and Path(value).exists():
+        return Path(value).resolve()
+    return value
+
+
 class MissingRunFile(TutorialError, FileNotFoundError):
     """A file an earlier run should have written (a saved model) is missing or unreadable."""
 
@@ -92,8 +99,9 @@ def run_to_resume(folder, base="runs"):
 
 
 def _settings(record):
-    """A record's parameters, tutorial, mode and float type, in one dict."""
-    return {**record.get("parameters", {}), **{key: record.get(key) for key in RESUME_KEYS}}
+    """A record's parameters (its data set's path absolute, as a new record has it), tutorial, mode and float type."""
+    parameters = {k: _plain(_absolute_if_found(k, v)) for k, v in record.get("parameters", {}).items()}
+    return {**parameters, **{key: record.get(key) for key in RESUME_KEYS}}
 
 
 class SettingsMismatch(TutorialError, ValueError):
@@ -109,10 +117,12 @@ class Run:
         self.tutorial = tutorial
         self.mode = check_mode(mode)
         self.floatX = check_float_type(floatX)
-        parameters = {k: _plain(v) for k, v in parameters.items()}
+        parameters = {k: _plain(_absolute_if_found(k, v)) for k, v in parameters.items()}
         self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX}
         self.new = not (output_folder and Path(output_folder).exists())
         self.earlier_seconds = 0.0 if self.new else self._resumable(Path(output_folder))
+        base = Path(output_folder).parent if output_folder else Path("runs")
+        self._made = [folder for folder in (base, *base.parents) if not folder.exists()]  # ours to remove on failure
         self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)
         self.record.update(folder=str(self.folder), status="running")
         self._float_type = None
@@ -120,6 +130,8 @@ class Run:
 
     def _resumable(self, folder):
         """Refuse a folder whose earlier run had other settings; return the seconds it ran."""
+        if not folder.is_dir():
+            raise SettingsMismatch(f"{folder}: a file, not a folder: give another output folder")
         try:
             earlier = json.loads((folder / "results.json").read_text())
         except FileNotFoundError:
@@ -130,6 +142,9 @@ class Run:
         if not isinstance(earlier, dict) or not isinstance(earlier.get("parameters", {}), dict):
             raise SettingsMismatch(f"{folder}/results.json is not a run's record: give another output folder, "
                                    "or delete this one to start over")
+        if earlier.get("tutorial") != self.tutorial:
+            raise SettingsMismatch(f"{folder} holds a run of {earlier.get('tutorial')}, not of {self.tutorial}: give "
+                                   "another output folder")
         settings, wanted = _settings(earlier), _settings(self.record)
         differ = [f"{k} {settings.get(k)!r} (asked: {wanted.get(k)!r})" for k in sorted(set(settings) | set(wanted))
                   if settings.get(k) != wanted.get(k)]
@@ -146,7 +161,7 @@ class Run:
             self.save()  # an unwritable folder or a full disk shows here, before any work
         except OSError:
             if self.new:  # and leaves no empty run folder behind
-                shutil.rmtree(self.folder, ignore_errors=True)
+                self._remove_folder()
             raise
         self._float_type = pytensor.config.change_flags(floatX=self.floatX)
         self._float_type.__enter__()
@@ -165,12 +180,21 @@ class Run:
         self._float_type.__exit__(kind, error, traceback)
         failed = kind is not None and not issubclass(kind, KeyboardInterrupt)  # an interrupted run can be resumed
         if failed and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
-            shutil.rmtree(self.folder)  # failed before it wrote anything: leave no empty run behind
+            self._remove_folder()  # failed before it wrote anything: leave no empty run behind
             return False
         self.save()
         if kind is None:
             print(f"results in {self.folder}")
         return False
+
+    def _remove_folder(self):
+        """Remove the new run's folder, and the folders above it (``runs/``) that it created, if now empty."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        for folder in self._made:
+            try:
+                folder.rmdir()
+            except OSError:  # another run's folder is in it, or it is gone
+                break
 
     def path(self, name):
         """Where the run's file ``name`` goes (a picture, a model)."""

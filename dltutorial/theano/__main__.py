@@ -18,7 +18,7 @@ import runpy
 import sys
 import tempfile
 
-from .configuration import TheanoFlagError, apply_theano_flags
+from .configuration import IGNORED, TheanoFlagError, apply_theano_flags
 from .python2 import Python2Error, python2_only, translate
 from .truth import use_theano_truth_tests
 
@@ -79,12 +79,18 @@ def run(script, args):
         sys.exit(f"error: {error}")
     if unknown:
         print(f"note: THEANO_FLAGS entries with no PyTensor setting, ignored: {', '.join(unknown)}", file=sys.stderr)
+    if not str(IGNORED["device"]).startswith("cpu"):
+        print(f"note: THEANO_FLAGS device={IGNORED['device']}: PyTensor has no such device, the script runs on the "
+              "CPU (a function compiled with mode='JAX' runs where JAX does, a GPU included)", file=sys.stderr)
     if args.replace_theano or importlib.util.find_spec("theano") is None:
         sys.meta_path.insert(0, TheanoAlias())
         use_theano_truth_tests()
     sys.argv = [args.script] + args.args
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-    runpy.run_path(script, run_name="__main__")
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SyntaxError as error:  # not Python 2 (that was caught before): a mistake in the script itself
+        sys.exit(f"error: {error.filename}, line {error.lineno}: {error.msg}")
 
 
 if __name__ == "__main__":
