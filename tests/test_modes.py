@@ -128,18 +128,23 @@ def test_c_mode_runs_softmax_as_compiled_elementwise_ops(float64):
 
 @needs_jax
 @pytest.mark.backends
-def test_jax_functions_keep_the_data_set_on_the_device(tiny_idx):
-    """After the first call the data set is a JAX array, so later calls do not copy it again."""
+def test_jax_functions_copy_the_data_set_to_the_device_once_and_leave_the_users_array(tiny_idx):
+    """Calls share one device copy of the data set; the shared variable holds the user's numpy array throughout;
+    a value set anew is copied anew."""
     import jax
 
     with pytensor.config.change_flags(floatX="float64"):
         (train_x, train_y), _, _ = load_data(tiny_idx)
+        users = train_x.get_value(borrow=True)
         index, x = pt.lscalar("index"), pt.matrix("x")
         total = compile_function([index], x.sum(), givens=minibatch_givens(index, 20, (x, train_x)), mode="jax")
         first = total(1)
-        assert isinstance(train_x.get_value(borrow=True), jax.Array)
-        numpy.testing.assert_allclose(total(1), first)
-        assert first == pytest.approx(numpy.asarray(train_x.get_value())[20:40].sum())
+        copy = total.on_device[0][1]
+        assert isinstance(copy, jax.Array) and train_x.get_value(borrow=True) is users
+        assert total(1) == first and total.on_device[0][1] is copy
+        assert first == pytest.approx(users[20:40].sum())
+        train_x.set_value(users * 2)
+        assert total(1) == pytest.approx(2 * first) and total.on_device[0][1] is not copy
 
 
 @needs_jax
@@ -147,8 +152,9 @@ def test_jax_functions_keep_the_data_set_on_the_device(tiny_idx):
 def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
     """PyTensor's JAX dispatch turns 64-bit types off when first imported under floatX=float32.
 
-    A fresh interpreter, so that the import happens inside this test; the
-    float32 graph holds one float64 value, which must stay float64.
+    A fresh interpreter, so that the import happens inside this test: a
+    float32 graph leaves JAX's 64-bit types off (a setting of the whole
+    process); one holding a float64 value turns them on, and it stays float64.
     """
     import subprocess
     import sys
@@ -158,13 +164,15 @@ def test_jax_keeps_64_bit_types_when_the_first_graph_is_float32():
         "from dltutorial.core.compile import compile_function\n"
         "with pytensor.config.change_flags(floatX='float32'):\n"
         "    v = pt.vector('v')\n"
+        "    compile_function([v], v + 1, mode='jax')(numpy.ones(2, 'float32'))\n"
+        "    import jax; print(jax.config.jax_enable_x64)\n"
         "    out = compile_function([v], v.astype('float64') + 1e-12, mode='jax')(numpy.ones(2, 'float32'))\n"
         "print(out.dtype, repr(float(out[0] - 1)))\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    dtype, difference = result.stdout.split()
-    assert dtype == "float64"
+    x64_after_float32, dtype, difference = result.stdout.split()
+    assert x64_after_float32 == "False" and dtype == "float64"
     assert float(difference) == pytest.approx(1e-12, rel=1e-3)
 
 

@@ -13,7 +13,7 @@ import pytensor
 from pytensor.compile import Function
 
 from .. import engine
-from .modes import ModeError, check_mode, compile_mode
+from .modes import ModeError, check_mode, compile_mode, use_jax_64_bit_types_for
 
 
 class In:
@@ -74,14 +74,17 @@ class TutorialFunction:
 
 
 class JaxTutorialFunction(TutorialFunction):
-    """A TutorialFunction compiled by JAX that keeps the shared variables it reads on the device.
+    """A TutorialFunction compiled by JAX that copies the shared variables it reads to the device once.
 
     PyTensor hands a JAX function the values of its shared variables as they
     are stored; a numpy array (the data set, or codes just set with
-    ``set_value``) would be copied to the device at every call: 45 ms for
-    MNIST's training set on this CPU, per minibatch.  Before each call, any
-    numpy value is replaced by a JAX array (on the GPU when there is one), once.
-    Updated parameters come back from JAX as JAX arrays already.
+    ``set_value``) would be copied to the device at every call, which for
+    MNIST's training set costs more than a minibatch's step.  So the call
+    keeps a device copy of each such array (on the GPU when there is one),
+    made the first time it sees that array, and gives it to JAX in the
+    array's place for the call only: the shared variable still holds the
+    user's numpy array afterwards.  A value the function updates comes back
+    from JAX as a JAX array, as PyTensor's JAX backend stores it.
 
     JAX traces the graph at the first call; a graph it cannot trace (a slice
     with a symbolic start, say) fails there, deep inside JAX: that failure
@@ -94,12 +97,26 @@ class JaxTutorialFunction(TutorialFunction):
         super().__init__(fn, defaults, arguments)
         self.shared_storage = [c.storage for i, c in zip(fn.maker.inputs, fn.input_storage) if i.shared]
         self.device_put = jax.device_put
+        self.on_device = {}  # shared input's position -> (its numpy array, that array's device copy)
         self.traced = False
 
     def __call__(self, *args, **kwargs):
-        for storage in self.shared_storage:
-            if isinstance(storage[0], numpy.ndarray):
-                storage[0] = self.device_put(storage[0])
+        lent = []
+        for position, storage in enumerate(self.shared_storage):
+            value = storage[0]
+            if isinstance(value, numpy.ndarray):
+                if self.on_device.get(position, (None,))[0] is not value:
+                    self.on_device[position] = (value, self.device_put(value))
+                storage[0] = self.on_device[position][1]
+                lent.append((storage, *self.on_device[position]))
+        try:
+            return self._call(*args, **kwargs)
+        finally:
+            for storage, value, copy in lent:
+                if storage[0] is copy:  # not updated by the call: the user's array again
+                    storage[0] = value
+
+    def _call(self, *args, **kwargs):
         if self.traced:
             return super().__call__(*args, **kwargs)
         try:
@@ -156,5 +173,7 @@ def compile_function(inputs, outputs, updates=None, givens=None, defaults=None,
                                mode=compile_mode(mode), on_unused_input=on_unused_input)
     except NotImplementedError as error:
         raise ModeError(f"the {mode} backend cannot compile this graph ({_first_line(error)}); use --mode c") from error
+    if mode == "jax":  # before JAX traces the graph, at the first call
+        use_jax_64_bit_types_for(fn.maker.fgraph.outputs)
     wrapper = JaxTutorialFunction if mode == "jax" else TutorialFunction
     return wrapper(fn, defaults, arguments)

@@ -80,12 +80,34 @@ def compile_mode(name=None):
     return Mode(linker=LINKERS[name], optimizer="fast_run").including(*engine.rewrite_tags(name))
 
 
-def _configure_jax():
-    """64-bit types and full-precision float32 matrix products for JAX.
+def use_jax_64_bit_types_for(variables):
+    """Turn JAX's 64-bit types on if the graph of ``variables`` computes in float64; else leave them as they are.
 
-    JAX computes float64 graphs in float32 unless ``jax_enable_x64`` is on.
-    PyTensor's JAX dispatch module sets that flag to ``floatX == 'float64'``
-    when it is first imported, so it is imported before the flag is set.
+    Called with a compiled function's graph (the rewrites may add a float64
+    sum), before its first call, where JAX traces it.
+
+    JAX computes float64 in float32 unless ``jax_enable_x64`` is on, a
+    setting of the whole process (PyTensor's JAX dispatch module sets it to
+    ``floatX == 'float64'`` when first imported, which :func:`compile_mode`
+    does first).  So only a graph that holds a float64 value (or sums in
+    float64) turns it on, and
+    it stays on for the rest of the process, as docs/compile_modes.md says.
+    """
+    import jax
+
+    from pytensor.graph.traversal import ancestors
+
+    def float64(variable):  # a float64 value, or one summed in float64 (a mean of booleans)
+        return "float64" in (getattr(variable.type, "dtype", None), getattr(getattr(variable.owner, "op", None),
+                                                                              "acc_dtype", None))
+
+    if any(float64(variable) for variable in ancestors(variables)):
+        jax.config.update("jax_enable_x64", True)
+
+
+def _configure_jax():
+    """PyTensor's JAX dispatch imported, our ops' JAX code registered, full-precision float32 matrix products.
+
     On recent NVIDIA GPUs JAX multiplies float32 matrices in TF32 (10-bit
     mantissa) by default: the tutorials' numbers would drift from the C
     backend's at 1e-4 after a few steps.  We ask for full float32 precision,
@@ -98,7 +120,6 @@ def _configure_jax():
     from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
     importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
     register_patches_in_jax()
     register_mrg_in_jax()
     if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
