@@ -10,18 +10,18 @@ window onto its own axes and reduces over them.  PyTensor differentiates
 both; the patch op's gradient is its adjoint, which adds each column back
 onto its window.
 
-Why this formulation (measured with PyTensor's profiler on LeNet's layers,
-batch 500, C backend, forward and backward): one product per filter tap
-instead was 1.3x (layer 1) and 3.9x (layer 0) slower, 25 products whose
-inner dimension is only the channel count.  The patch matrix is built
-batch-last, ``(channels, rows, cols, batch)``: each window row is then a
-long contiguous run, the columns come out in the layout the product needs,
-and pooling a convolution's output needs no copy.  Gathering the patches
-with an integer index was as fast forwards, but its gradient (PyTensor's
-index increment) took 97 ms against 6 ms for the window-by-window sums.
-Built from slices and a join, the patch matrix compiled slower (see
-:mod:`~dltutorial.core.patches`).  ``pool_2d(..., ignore_border=True)`` is the pooling the
-tutorial uses.
+Why this formulation: one product per filter tap instead is slower, since
+it makes many small products whose inner dimension is only the channel
+count.  The patch matrix is built batch-last, ``(channels, rows, cols,
+batch)``: each window row is then a long contiguous run, the columns come
+out in the layout the product needs, and pooling a convolution's output
+needs no copy.  Gathering the patches
+with an integer index is as fast forwards, but its gradient (PyTensor's
+index increment) is far slower than the window-by-window sums.  Built from
+slices and a join, the patch matrix compiled slower (see
+:mod:`~dltutorial.core.patches`; docs/benchmarks.md, "Why the code is shaped
+as it is", has the measurements).  ``pool_2d(..., ignore_border=True)`` is
+the pooling the tutorial uses.
 """
 
 import numpy
@@ -158,11 +158,11 @@ def pool_2d(input, ws=(2, 2), ignore_border=True, stride=None, pad=(0, 0), mode=
 def _window_reduce(x, ws, how):
     """Reduce ``x`` (channels, rows, cols, batch) over non-overlapping ``ws`` windows.
 
-    Channels and window rows share one axis: PyTensor's C reduction ran
-    7-8x slower over six axes than over five (LeNet's first pooling,
-    20x24x24x500 float32, timeit over the compiled max alone: 11.3 ms
-    against 1.4 ms; numpy takes 1.8 ms.  Intel Xeon family 6 model 207,
-    OpenBLAS and OpenMP 2 threads, which a reduction does not use).
+    Channels and window rows share one axis, so that the reduction runs
+    over five axes instead of six: PyTensor's C reduction is several times
+    slower over six, and over five it beats numpy
+    (docs/benchmarks.md, "Why the code is shaped as it is", has the
+    measurements).
     """
     channels, rows, cols, batch = x.shape[0], x.shape[1] // ws[0], x.shape[2] // ws[1], x.shape[3]
     windows = x.reshape((channels * rows, ws[0], cols, ws[1], batch), ndim=5)

@@ -6,11 +6,10 @@ x[b, ch, r + i, c + j]``.  The gradient runs the other way: each column is
 added back onto the window it came from (:func:`patches_adjoint`).
 
 Built from ordinary tensor operations (one slice per filter tap, a join, and
-one slice increment per tap backwards) they ran 3 % faster in C mode (LeNet:
-13.5 s an epoch against 14.0) and 10 % slower under Numba, but a LeNet
-training step held 260 nodes instead of 100, and Numba took 115 s to compile
-it cold instead of 81 s (AMD EPYC, one OpenBLAS thread; docs/benchmarks.md
-has the commands).  The loops below are written once: numpy runs them for the C
+one slice increment per tap backwards) they ran at about the same speed, but
+a LeNet training step held far more nodes, and Numba took much longer to
+compile it (docs/benchmarks.md, "Why the code is shaped as it is", has the
+measurements).  The loops below are written once: numpy runs them for the C
 backend, Numba compiles the same functions, and JAX gets the same arithmetic
 with functional updates.
 """

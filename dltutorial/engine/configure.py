@@ -9,11 +9,10 @@ compiled with them:
   finds none on its own.  We link PyPI's ``scipy-openblas32`` (a dependency
   of dltutorial, so ``pip install`` brings it), unless the user set
   ``blas__ldflags`` in ``PYTENSOR_FLAGS``.  Why this one and not the
-  system's: Debian's OpenBLAS 0.3.21 does not know recent CPUs and falls back
-  to its slowest kernels on them (on an Intel(R) Xeon(R) Processor, family 6,
-  model 207, one thread, it chose "Prescott", and the float32 batch-1 SdA
-  steps of ``python -m bench.run`` ran 1.4-1.5x slower than with the wheel's
-  0.3.34, which chose "SkylakeX"); see docs/benchmarks.md.
+  system's: a distribution's OpenBLAS can be older than the CPU, and falls
+  back to its slowest, generic kernels on a CPU it does not know, where the
+  recent wheel picks kernels made for it (docs/benchmarks.md, "Why the code
+  is shaped as it is", has the measurements).
 * **Vector maths.**  On x86-64 Linux with glibc, the C code is compiled to
   call glibc's vector maths library (libmvec) for ``tanh``, ``exp``, ``log``
   ..., unless the user chose their own ``gcc__cxxflags``.
@@ -32,8 +31,9 @@ import pytensor
 # glibc's math.h declares the SIMD (libmvec) variants of tanh, exp, log ... only
 # under __FAST_MATH__; declaring them, without -ffast-math's other licences
 # (no finite-math or reassociation assumptions), lets gcc vectorise the
-# elementwise loops.  Measured on 1.44M float32 values: tanh 16.5 -> 1.25 ms,
-# exp 2.8 -> 0.5 ms; libmvec is accurate to 4 ulp.
+# elementwise loops, many times faster for tanh and exp.  libmvec is slightly
+# less precise than the scalar functions (docs/benchmarks.md, "Why the code is
+# shaped as it is", has the measurements and the bound).
 VECTOR_MATH_FLAGS = "-D__FAST_MATH__ -fno-math-errno"
 
 
@@ -84,15 +84,14 @@ def use_one_blas_thread_by_default():
 
     Called by the command line (``make train-*``, ``make reproduce``) before
     anything is compiled: OpenBLAS reads the variable when PyTensor's first
-    BLAS module loads it.  Why one: on this project's 2-core machines the
-    batch-1 steps with two OpenBLAS threads ran either 15 % faster or 3-4x
-    slower than with one on an AMD EPYC, switching between the two within a
-    run; with one they ran at the same speed every time.  The batch-1 steps
-    no longer call OpenBLAS (:mod:`dltutorial.core.blas2` does their work,
-    with OpenMP's threads, one per core unless ``OMP_NUM_THREADS`` says
-    otherwise: two made them 1.8-2.3x faster on an Intel(R) Xeon(R)
-    Processor, family 6 model 207, scipy-openblas32 0.3.34, in
-    ``OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N python -m bench.run``);
-    the minibatch steps still do.  See docs/benchmarks.md for the figures.
+    BLAS module loads it.  Why one: on this project's two-core virtual
+    machines, two OpenBLAS threads made the batch-1 steps either a little
+    faster or several times slower than one, switching between the two
+    within a run; with one they ran at the same speed every time.  The
+    batch-1 steps no longer call OpenBLAS (:mod:`dltutorial.engine.blas2` does
+    their work, with OpenMP's threads, one per core unless
+    ``OMP_NUM_THREADS`` says otherwise, and there a second thread pays);
+    the minibatch steps still do (docs/benchmarks.md, "Why the code is
+    shaped as it is", has the measurements).
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -76,10 +76,11 @@ def split_vector_math_from_fusion(fgraph, node):
     PyTensor's C code runs a one-input elementwise op over a contiguous
     array in a plain loop, which gcc vectorises with libmvec; a fused loop
     of several inputs uses strided pointers, and each ``tanhf`` is a scalar
-    call.  ``tanh(x + b)`` on 100x1000 floats: 1.44 ms fused, 0.08 ms for
-    the tanh alone; the RBM's sample ``uniform < sigmoid(x + b)`` (20x784
-    float64) 98 µs fused, 33 µs in three loops (Intel Xeon family 6 model
-    207, one thread).  The extra passes over memory cost far less.
+    call.  Split out, the tanh alone runs many times faster than in the
+    fused loop, and even the RBM's sample ``uniform < sigmoid(x + b)`` is
+    faster in three loops than in one (docs/benchmarks.md, "Why the code is
+    shaped as it is", has the measurements).  The extra passes over memory
+    cost far less than the scalar calls.
     """
     composite = node.op.scalar_op
     if not isinstance(composite, ps.Composite) or len(node.inputs) < 2:
@@ -125,12 +126,11 @@ def elementwise_in_memory_order(fgraph, node):
     transposed view it reads or writes with a long stride.  LeNet's layers
     keep their maps batch-last, ``(channels, rows, cols, batch)``, and show
     them to the tutorial as ``(batch, channels, rows, cols)`` views: adding
-    the bias to the first pooled maps (20x12x12x500 float32) took 2.1 ms
-    through the view, and the next convolution spent 2.2 ms copying the
-    result back to batch-last (Intel Xeon family 6 model 207,
-    scipy-openblas32 0.3.34, 2 threads; PyTensor's profiler on the bench's
-    lenet5 step, and timeit for the copy).  The transpose moves to the result, where
-    whatever reads it next may take it as it is.  Applied only where every
+    the bias to the pooled maps through such a view is slow, and its C-order
+    result then has to be copied back to batch-last for the next
+    convolution (docs/benchmarks.md, "Why the code is shaped as it is", has
+    the measurements).  The transpose moves to the result, where whatever
+    reads it next may take it as it is.  Applied only where every
     input is then a view in memory order (a transpose undone, a bias
     broadcast, a constant), so that no input becomes strided instead.
     """
@@ -166,10 +166,12 @@ def _transposed_in_order(variable, order):
 def binomial_one_as_uniform_below_p(fgraph, node):
     """Draw ``binomial(n=1, p)`` (the dA's masking noise, the RBM's samples) as ``uniform() < p``.
 
-    The same distribution, far cheaper: numpy's binomial sampler takes 36 ns
-    a draw, a uniform and a comparison 2 ns, and the RBM's PCD-15 step draws
-    385,000 values (14 ms of binomials).  JAX needs it too: PyTensor samples
-    JAX binomials through NumPyro, whose sampler fails to trace with 64-bit types.
+    The same distribution, far cheaper: numpy's binomial sampler costs many
+    times more a draw than a uniform and a comparison, and the RBM's PCD-15
+    step draws hundreds of thousands of values (docs/benchmarks.md, "Why the
+    code is shaped as it is", has the measurements).  JAX needs it too:
+    PyTensor samples JAX binomials through NumPyro, whose sampler fails to
+    trace with 64-bit types.
     """
     rng, size, n, p = node.inputs
     try:

@@ -32,9 +32,10 @@ def permutation(variable):
 class SumOfSquares(COp):
     """``sum(x ** 2)`` over every element, accumulated in float64, in one vectorised C loop.
 
-    The MLP's L2 penalty (784x500 weights, summed at every step) took
-    0.33 ms of a 0.9 ms step in PyTensor's reduction (AMD EPYC family 25
-    model 17, Debian OpenBLAS 0.3.21, one thread, PyTensor's profiler).
+    The MLP's L2 penalty sums the squares of its weights at every step, and
+    PyTensor's reduction spends a large share of the step on that sum
+    (docs/benchmarks.md, "Why the code is shaped as it is", has the
+    measurements).
     """
 
     __props__ = ("dtype",)
@@ -100,11 +101,11 @@ class AdjacentAxesSum(COp):
 
     The input is seen as ``(outer, summed, inner)``: with ``inner == 1`` each
     total is one SIMD reduction; otherwise whole rows of ``inner`` values are
-    added at once.  LeNet's first bias gradient (a 20x12x12x500 float32 array
-    summed to 20 values) took 3.9 ms in PyTensor's reduction and 0.45 ms in
-    this op (PyTensor's profiler on the bench's lenet5 step), numpy 0.34 ms
-    (timeit); Intel Xeon family 6 model 207, OpenBLAS and OpenMP 2 threads,
-    which none of the three uses.
+    added at once.  LeNet's bias gradients are such sums, of large arrays
+    down to one value per channel: PyTensor's reduction computes them
+    several times slower than this op, which comes close to numpy
+    (docs/benchmarks.md, "Why the code is shaped as it is", has the
+    measurements).
     """
 
     __props__ = ("first", "last", "dtype")
