@@ -1,5 +1,7 @@
 """The engine's ops under Numba: the ``numba`` mode's batch-1 steps run row by row and give the ``c`` mode's numbers."""
 
+import os
+
 import numpy
 import pytensor
 import pytensor.tensor as pt
@@ -51,8 +53,9 @@ def test_larger_numba_batches_keep_their_dots(tiny_idx, mode):
 def test_the_row_by_row_ops_give_the_c_codes_values(floatX, mode):
     """Every product and update, in place or not, over C-ordered, Fortran-ordered and reversed matrices.
 
-    Both add in the same order on one thread, but gcc and LLVM vectorise and contract (fused multiply-adds) each in
-    its own way: each side is within the error bound of the exact value.
+    Both share the rows among the same threads in the same blocks and add in the same order, but gcc and LLVM
+    vectorise and contract (fused multiply-adds) each in its own way: each side is within the error bound of the
+    exact value.  Called twice, the numba side gives the same bits: its threads' sums are added in thread order.
     """
     inputs, outputs, alpha, beta = row_ops_graph(floatX)
     for w, xs, ys in row_blas_cases(floatX):
@@ -64,6 +67,8 @@ def test_the_row_by_row_ops_give_the_c_codes_values(floatX, mode):
         for got, want, error in zip(numba, c, errors):
             assert got.dtype == want.dtype == floatX
             assert_within(got, want, 2 * error, "row-by-row op")
+        for again, first in zip(in_both(inputs, outputs, [w, xs, ys, b], mode)[1], numba):
+            numpy.testing.assert_array_equal(again, first)
         # a row whose input is zero is not read: an inf there stays out of x @ W and of the update
         poisoned = w.copy()
         poisoned[xs == 0] = numpy.inf
@@ -71,6 +76,19 @@ def test_the_row_by_row_ops_give_the_c_codes_values(floatX, mode):
         for got, want in zip(numba, c):
             numpy.testing.assert_array_equal(numpy.isinf(got), numpy.isinf(want))
         assert numpy.isfinite(numba[0]).all()
+
+
+def test_the_numba_kernels_take_as_many_threads_as_the_c_codes_openmp(monkeypatch):
+    import numba
+
+    from dltutorial.engine.numba_kernels import openmp_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert openmp_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "64,1")  # a nested setting: its outer count, at most Numba's threads
+    assert openmp_threads() == numba.config.NUMBA_NUM_THREADS
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert openmp_threads() == min(len(os.sched_getaffinity(0)), numba.config.NUMBA_NUM_THREADS)
 
 
 @pytest.mark.parametrize("mode", ["numba"])

@@ -1,9 +1,14 @@
 """The engine's C ops as Numba functions: the ``numba`` mode runs the same ops, in one graph, as the ``c`` mode.
 
 :class:`~.blas2.RowGemv`, :class:`~.blas2.RankOneUpdate`, :class:`~.sums.SumOfSquares`
-and :class:`~.sums.AdjacentAxesSum` get the loops of their C code, on one
-thread, over the rows in order: a row whose input is zero is skipped, and
-the backward product is read in the pass that updates ``W``.  PyTensor's
+and :class:`~.sums.AdjacentAxesSum` get the loops of their C code: a row
+whose input is zero is skipped, and the backward product is read in the
+pass that updates ``W``.  The row-by-row ops share their rows among threads
+as the C code does (OpenMP's static blocks, ``OMP_NUM_THREADS`` of them,
+one a core by default; one thread below the C code's size threshold), and
+a sum that several threads add into is a vector per thread, added in
+thread order: the same sums, in the same order, at every call.  Numba runs
+the threads on its OpenMP layer (its default where there is no TBB).  PyTensor's
 Numba flags (``fastmath``: reassociation and contraction) let LLVM vectorise
 them as gcc does the C.  :func:`register` teaches PyTensor's Numba dispatch
 the four ops; :func:`dltutorial.engine.registry.register_rewrites` calls it,
@@ -11,16 +16,19 @@ so nothing here loads before a tutorial compiles.
 """
 
 import functools
+import os
 
+import numba
 import numpy
+from numba import prange
 from numba.np.unsafe import ndarray as numba_ndarray
 from pytensor.link.numba.dispatch import basic as numba_basic
 
-from .blas2 import RankOneUpdate, RowGemv
+from .blas2 import PARALLEL_MIN_ELEMENTS, RankOneUpdate, RowGemv
 from .sums import AdjacentAxesSum, SumOfSquares
 
 # PyTensor caches each compiled function under its op's props and this: bump it whenever a kernel changes
-NUMBA_CODE_VERSION = 1
+NUMBA_CODE_VERSION = 2
 
 njit = numba_basic.numba_njit
 
@@ -42,38 +50,86 @@ def _start(y, b, length, like):
 
 
 @njit
-def row_gemv_transposed(y, alpha, W, x, beta):
-    """``beta * y + alpha * (x @ W)``: the rows of ``W`` scaled by ``x``, skipping zero entries of ``x``."""
-    _check_length(x, W, 0)
-    _check_length(y, W, 1)
-    m, n = W.shape
-    a, xs = alpha[()], numpy.ascontiguousarray(x)
-    out = _start(y, beta[()], n, W)
-    for i in range(m):
+def _block(m, threads, t):
+    """Rows ``[lo, hi)`` of thread ``t`` of ``threads``: OpenMP's static schedule, as the C code shares them."""
+    base, extra = m // threads, m % threads
+    lo = t * base + min(t, extra)
+    return lo, lo + base + (1 if t < extra else 0)
+
+
+@njit
+def _threads(m, n, most):
+    """The threads for a pass over ``m x n`` values: one below the C code's threshold, else ``most``."""
+    return most if m * n >= PARALLEL_MIN_ELEMENTS else 1
+
+
+@njit
+def _add_scaled_rows(out, W, xs, a, lo, hi):
+    """``out += a * (xs[lo:hi] @ W[lo:hi])``, skipping the rows where ``xs`` is zero."""
+    n = W.shape[1]
+    for i in range(lo, hi):
         if xs[i] == 0:
             continue
         scale = a * xs[i]
         row = W[i]
         for j in range(n):
             out[j] += scale * row[j]
+
+
+@njit(parallel=True)
+def row_gemv_transposed(y, alpha, W, x, beta, most):
+    """``beta * y + alpha * (x @ W)``: the rows of ``W`` scaled by ``x``, skipping zero entries of ``x``.
+
+    Each thread adds its block of rows into a vector of its own (the first
+    into the result), and those are added to the result in thread order.
+    """
+    _check_length(x, W, 0)
+    _check_length(y, W, 1)
+    m, n = W.shape
+    a, xs = alpha[()], numpy.ascontiguousarray(x)
+    out = _start(y, beta[()], n, W)
+    threads = _threads(m, n, most)
+    if threads == 1:
+        _add_scaled_rows(out, W, xs, a, 0, m)
+        return out
+    copies = numpy.zeros((threads - 1, n), W.dtype)
+    for t in prange(threads):
+        lo, hi = _block(m, threads, t)
+        _add_scaled_rows(out if t == 0 else copies[t - 1], W, xs, a, lo, hi)
+    for t in range(threads - 1):
+        for j in range(n):
+            out[j] += copies[t, j]
     return out
 
 
 @njit
-def row_gemv(y, alpha, W, x, beta):
-    """``beta * y + alpha * (W @ x)``: a dot product per row of ``W``."""
-    _check_length(x, W, 1)
-    _check_length(y, W, 0)
-    m, n = W.shape
-    a, xs = alpha[()], numpy.ascontiguousarray(x)
-    out = _start(y, beta[()], m, W)
-    zero = numpy.zeros(1, W.dtype)[0]  # the dot products add in W's type, as in the C code
-    for i in range(m):
+def _row_dots(out, W, xs, a, lo, hi):
+    """``out[i] += a * (W[i] @ xs)`` for the rows ``lo .. hi - 1``, added in ``W``'s type as in the C code."""
+    n = W.shape[1]
+    zero = numpy.zeros(1, W.dtype)[0]
+    for i in range(lo, hi):
         row = W[i]
         dot = zero
         for j in range(n):
             dot += row[j] * xs[j]
         out[i] += a * dot
+
+
+@njit(parallel=True)
+def row_gemv(y, alpha, W, x, beta, most):
+    """``beta * y + alpha * (W @ x)``: a dot product per row of ``W``, each thread a block of rows."""
+    _check_length(x, W, 1)
+    _check_length(y, W, 0)
+    m, n = W.shape
+    a, xs = alpha[()], numpy.ascontiguousarray(x)
+    out = _start(y, beta[()], m, W)
+    threads = _threads(m, n, most)
+    if threads == 1:
+        _row_dots(out, W, xs, a, 0, m)
+        return out
+    for t in prange(threads):
+        lo, hi = _block(m, threads, t)
+        _row_dots(out, W, xs, a, lo, hi)
     return out
 
 
@@ -88,29 +144,39 @@ def _updated(W, x, y, destructive):
 
 
 @njit
-def rank_one_update(W, alpha, x, y, destructive):
-    """``W + alpha * outer(x, y)``, leaving the rows where ``x`` is zero unread."""
-    w, xs, ys = _updated(W, x, y, destructive)
-    m, n = w.shape
-    a = alpha[()]
-    for i in range(m):
+def _update_rows(w, xs, ys, a, lo, hi):
+    """``w[i] += a * xs[i] * ys`` for the rows ``lo .. hi - 1`` where ``xs`` is not zero."""
+    n = w.shape[1]
+    for i in range(lo, hi):
         if xs[i] == 0:
             continue
         scale = a * xs[i]
         row = w[i]
         for j in range(n):
             row[j] += scale * ys[j]
+
+
+@njit(parallel=True)
+def rank_one_update(W, alpha, x, y, destructive, most):
+    """``W + alpha * outer(x, y)``, leaving the rows where ``x`` is zero unread; each thread a block of rows."""
+    w, xs, ys = _updated(W, x, y, destructive)
+    m, n = w.shape
+    a = alpha[()]
+    threads = _threads(m, n, most)
+    if threads == 1:
+        _update_rows(w, xs, ys, a, 0, m)
+        return w
+    for t in prange(threads):
+        lo, hi = _block(m, threads, t)
+        _update_rows(w, xs, ys, a, lo, hi)
     return w
 
 
 @njit
-def rank_one_update_and_xW(W, alpha, x, y, beta, destructive):
-    """The update and ``beta * (x @ W)`` of the old ``W``, read in the same pass over the rows where ``x`` is not 0."""
-    w, xs, ys = _updated(W, x, y, destructive)
-    m, n = w.shape
-    a, b = alpha[()], beta[()]
-    p = numpy.zeros(n, w.dtype)
-    for i in range(m):
+def _update_rows_adding_xW(w, p, xs, ys, a, b, lo, hi):
+    """The update of the rows ``lo .. hi - 1`` where ``xs`` is not 0, adding ``b * xs[i]`` times each old row to ``p``."""
+    n = w.shape[1]
+    for i in range(lo, hi):
         if xs[i] == 0:
             continue
         scale, weight = a * xs[i], b * xs[i]
@@ -119,18 +185,39 @@ def rank_one_update_and_xW(W, alpha, x, y, beta, destructive):
             v = row[j]
             p[j] += weight * v
             row[j] = v + scale * ys[j]
+
+
+@njit(parallel=True)
+def rank_one_update_and_xW(W, alpha, x, y, beta, destructive, most):
+    """The update and ``beta * (x @ W)`` of the old ``W``, read in the same pass over the rows where ``x`` is not 0.
+
+    The product's partial sums are a vector per thread, added in thread order,
+    as in :func:`row_gemv_transposed`.
+    """
+    w, xs, ys = _updated(W, x, y, destructive)
+    m, n = w.shape
+    a, b = alpha[()], beta[()]
+    p = numpy.zeros(n, w.dtype)
+    threads = _threads(m, n, most)
+    if threads == 1:
+        _update_rows_adding_xW(w, p, xs, ys, a, b, 0, m)
+        return w, p
+    copies = numpy.zeros((threads - 1, n), w.dtype)
+    for t in prange(threads):
+        lo, hi = _block(m, threads, t)
+        _update_rows_adding_xW(w, p if t == 0 else copies[t - 1], xs, ys, a, b, lo, hi)
+    for t in range(threads - 1):
+        for j in range(n):
+            p[j] += copies[t, j]
     return w, p
 
 
 @njit
-def rank_one_update_and_Wy(W, alpha, x, y, beta, destructive):
-    """The update and ``beta * (W @ y)`` of the old ``W``: each row's dot product read as the row is updated."""
-    w, xs, ys = _updated(W, x, y, destructive)
-    m, n = w.shape
-    a, b = alpha[()], beta[()]
-    p = numpy.empty(m, w.dtype)
+def _update_rows_and_dots(w, p, xs, ys, a, b, lo, hi):
+    """The update of the rows ``lo .. hi - 1``, and ``p[i] = b * (old row i) @ ys``, read as each row is updated."""
+    n = w.shape[1]
     zero = numpy.zeros(1, w.dtype)[0]
-    for i in range(m):
+    for i in range(lo, hi):
         scale = a * xs[i]
         row = w[i]
         dot = zero
@@ -143,26 +230,56 @@ def rank_one_update_and_Wy(W, alpha, x, y, beta, destructive):
                 dot += v * ys[j]
                 row[j] = v + scale * ys[j]
         p[i] = b * dot
+
+
+@njit(parallel=True)
+def rank_one_update_and_Wy(W, alpha, x, y, beta, destructive, most):
+    """The update and ``beta * (W @ y)`` of the old ``W``: each row's dot product read as the row is updated."""
+    w, xs, ys = _updated(W, x, y, destructive)
+    m, n = w.shape
+    a, b = alpha[()], beta[()]
+    p = numpy.empty(m, w.dtype)
+    threads = _threads(m, n, most)
+    if threads == 1:
+        _update_rows_and_dots(w, p, xs, ys, a, b, 0, m)
+        return w, p
+    for t in prange(threads):
+        lo, hi = _block(m, threads, t)
+        _update_rows_and_dots(w, p, xs, ys, a, b, lo, hi)
     return w, p
 
 
+def openmp_threads():
+    """The threads the C ops' OpenMP runs: ``OMP_NUM_THREADS``, else one per core we may use (at most Numba's)."""
+    try:
+        wanted = int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0])
+    except ValueError:
+        wanted = len(os.sched_getaffinity(0))
+    return max(1, min(wanted, numba.config.NUMBA_NUM_THREADS))
+
+
 def _funcify_row_gemv(op, **kwargs):
-    return (row_gemv_transposed if op.transposed else row_gemv), NUMBA_CODE_VERSION
+    kernel, most = (row_gemv_transposed if op.transposed else row_gemv), openmp_threads()
+
+    @njit
+    def gemv(y, alpha, W, x, beta):
+        return kernel(y, alpha, W, x, beta, most)
+    return gemv, 1000 * NUMBA_CODE_VERSION + most
 
 
 def _funcify_rank_one_update(op, **kwargs):
-    destructive = op.destructive
+    destructive, most = op.destructive, openmp_threads()
     if op.product is None:
         @njit
         def update(W, alpha, x, y):
-            return rank_one_update(W, alpha, x, y, destructive)
-        return update, NUMBA_CODE_VERSION
+            return rank_one_update(W, alpha, x, y, destructive, most)
+        return update, 1000 * NUMBA_CODE_VERSION + most
     kernel = rank_one_update_and_xW if op.product == "xW" else rank_one_update_and_Wy
 
     @njit
     def update_and_product(W, alpha, x, y, beta):
-        return kernel(W, alpha, x, y, beta, destructive)
-    return update_and_product, NUMBA_CODE_VERSION
+        return kernel(W, alpha, x, y, beta, destructive, most)
+    return update_and_product, 1000 * NUMBA_CODE_VERSION + most
 
 
 def _float_type(dtype):
