@@ -59,8 +59,14 @@ def _same_float_type(*inputs):
 
 @functools.cache
 def openmp_flags():
-    """``-fopenmp`` where the compiler has OpenMP; else the ops' loops run on one thread (still vectorised)."""
-    return ["-fopenmp"] if GCC_compiler.try_flags(["-fopenmp"]) else ["-fopenmp-simd"]
+    """``-fopenmp`` where the compiler has OpenMP; else the ops' loops run on one thread (still vectorised).
+
+    Asked of the compiler alone (``comp_args=False``): a user's ``gcc__cxxflags``
+    (an ``-include`` of a precompiled header) need not compile a bare test program.
+    """
+    has_openmp = GCC_compiler.try_flags(["-fopenmp"], preamble="#include <omp.h>",
+                                        body="return omp_get_max_threads() < 1;", comp_args=False)
+    return ["-fopenmp"] if has_openmp else ["-fopenmp-simd"]
 
 
 # a pass over fewer elements than this (a few microseconds of work) stays on one thread
