@@ -1,4 +1,4 @@
-"""What machine produced a figure: the CPU, and the BLAS libraries with their versions, kernels and threads.
+"""What machine produced a figure: the CPU, the BLAS libraries with their versions, kernels and threads, its copy speed.
 
 Benchmarks and reproduction runs record this beside their figures, so that
 figures from different CPUs or thread counts are never compared as equals.
@@ -7,7 +7,10 @@ figures from different CPUs or thread counts are never compared as equals.
 import contextlib
 import os
 import platform
+import statistics
+import timeit
 
+import numpy
 import pytensor
 import threadpoolctl
 
@@ -54,3 +57,23 @@ def c_blas():
     """
     configure_pytensor()
     return " ".join(flag for flag in pytensor.config.blas__ldflags.split() if flag.startswith("-l")) or "none"
+
+
+def copy_seconds(nbytes, repeats=5):
+    """Seconds to copy an array of ``nbytes`` bytes once (numpy, one thread): median of ``repeats`` timings.
+
+    A training step must at least read each weight and write it back once,
+    the traffic of one copy; an array of the step's own size lands in the same
+    cache level (or in memory) that its weights do.
+    """
+    source = numpy.ones(nbytes, dtype=numpy.uint8)
+    target = numpy.empty_like(source)
+    copies = max(1, int(2e8 // max(nbytes, 1)))  # some 0.2 GB a timing, so that small copies average out
+    numpy.copyto(target, source)
+    times = []
+    for _ in range(repeats):
+        start = timeit.default_timer()
+        for _ in range(copies):
+            numpy.copyto(target, source)
+        times.append((timeit.default_timer() - start) / copies)
+    return statistics.median(times)

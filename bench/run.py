@@ -22,7 +22,13 @@ matrix-vector products and in-place rank-1 updates), timed in the same run as a 
 ``torch`` is an idiomatic PyTorch CPU version (autograd + ``torch.optim.SGD``),
 timed when PyTorch is installed (it is not a dependency), and ``torch-cuda``
 the same on the GPU when PyTorch sees one (data moved to the GPU once).
-The table's header names the device JAX ran on.  "To first step" is the
+The table's header names the device JAX ran on.  For each batch-1 step a
+second table sets the step against the least memory traffic it needs: the
+bytes of its weights, which a step must read and write back at least once,
+and the time to copy an array of that size, measured in the same run (numpy,
+one thread); the ratio says how far the step is from that bound.  (Skipping
+the rows of zero inputs, a step may touch fewer weights than it holds.)
+"To first step" is the
 time to compile a step and finish its first call, where Numba compiles its
 code and JAX traces the graph: the wait before a first epoch starts; run
 with an empty compile directory (``PYTENSOR_FLAGS=base_compiledir=<new folder>``)
@@ -56,13 +62,13 @@ from dltutorial.mlp import MLP
 from dltutorial.rbm import RBM
 from dltutorial.SdA import SdA
 
-from .machine import blas_libraries, cpu_model, openmp_threads
+from .machine import blas_libraries, copy_seconds, cpu_model, openmp_threads
 from .references import (_sigmoid, numpy_dA, numpy_finetune, numpy_lenet, numpy_logistic, numpy_mlp, numpy_rbm,
                          torch_steps)
 
 
-STEPS = ("logistic_sgd", "mlp", "SdA pretrain L0", "SdA pretrain L1", "SdA finetune", "lenet5", "rbm PCD-15",
-         "DBN pretrain L0")
+BATCH_1_STEPS = ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune")
+STEPS = ("logistic_sgd", "mlp", *BATCH_1_STEPS, "lenet5", "rbm PCD-15", "DBN pretrain L0")
 
 
 def _wait(result):
@@ -90,6 +96,22 @@ def time_steps(step, n_steps, epoch_calls, repeats):
     return times
 
 
+def sda(n_in):
+    """The SdA the batch-1 steps train: 784-1000-1000-1000-10 on MNIST."""
+    return SdA(numpy.random.RandomState(89677), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
+
+
+def weight_bytes(n_in):
+    """Bytes of the weights each batch-1 step updates (in the current floatX): {step: bytes}."""
+    model = sda(n_in)
+
+    def size(params):
+        return sum(p.get_value(borrow=True).nbytes for p in params)
+
+    return {"SdA pretrain L0": size(model.dA_layers[0].params), "SdA pretrain L1": size(model.dA_layers[1].params),
+            "SdA finetune": size(model.params)}
+
+
 def pytensor_steps(datasets, mode):
     """Builders of each benchmarked training step, compiled with ``mode``: {name: build()}.
 
@@ -109,11 +131,8 @@ def pytensor_steps(datasets, mode):
         cost = model.negative_log_likelihood(y) + 1e-4 * model.L2_sqr
         return sgd_training_function(index, 20, x, y, cost, model.params, 0.01, train, mode=mode)
 
-    def sda():
-        return SdA(numpy.random.RandomState(89677), n_ins=n_in, hidden_layers_sizes=[1000, 1000, 1000], n_outs=10)
-
     def pretrain(layer, corruption):
-        fn = sda().pretraining_functions(train[0], batch_size=1, mode=mode)[layer]
+        fn = sda(n_in).pretraining_functions(train[0], batch_size=1, mode=mode)[layer]
         return lambda i: fn(i, corruption=corruption, lr=0.001)
 
     def rbm():
@@ -138,7 +157,7 @@ def pytensor_steps(datasets, mode):
         "mlp": mlp,
         "SdA pretrain L0": lambda: pretrain(0, 0.1),
         "SdA pretrain L1": lambda: pretrain(1, 0.2),
-        "SdA finetune": lambda: sda().build_finetune_functions(datasets, batch_size=1, learning_rate=0.1,
+        "SdA finetune": lambda: sda(n_in).build_finetune_functions(datasets, batch_size=1, learning_rate=0.1,
                                                                mode=mode)[0],
         "lenet5": lenet,
         "rbm PCD-15": rbm,
@@ -196,6 +215,17 @@ def main(argv=None):
             ratio = "" if ratio is None else f"{r['seconds_per_epoch'] / ratio:.2f}"
             f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['seconds_per_epoch']:.2f} | "
                     f"{r['min']:.2f}-{r['max']:.2f} | {ratio} | {comp} |\n")
+        bounded = [r for r in rows if "weight_bytes" in r]
+        if bounded:
+            f.write("\nBatch-1 steps against the copy of their weights (one read and one write of each, numpy, one "
+                    "thread, an array of the weights' size, timed in this run)\n\n"
+                    "| step | mode | floatX | weights, MB | copy, ms | step, ms | step / copy |\n"
+                    "|---|---|---|---|---|---|---|\n")
+            for r in bounded:
+                step_seconds = r["seconds_per_epoch"] / r["calls_per_epoch"]
+                f.write(f"| {r['step']} | {r['mode']} | {r['floatX']} | {r['weight_bytes'] / 1e6:.1f} | "
+                        f"{1e3 * r['copy_seconds']:.3f} | {1e3 * step_seconds:.3f} | "
+                        f"{step_seconds / r['copy_seconds']:.2f} |\n")
     print(f"written to {folder}/bench.md")
 
 
@@ -237,19 +267,24 @@ def bench_float_type(args, floatX, only):
     # name -> (calls timed, calls in one epoch)
     # logistic_sgd's epoch takes some 50 ms: timed over ten, so that the clock's and the machine's jitter average out
     calls = {"logistic_sgd": (10 * (n_train // 600), n_train // 600), "mlp": (n_train // 20,) * 2}
-    for name in ("SdA pretrain L0", "SdA pretrain L1", "SdA finetune"):
+    for name in BATCH_1_STEPS:
         calls[name] = (min(args.steps, n_train), n_train)
     calls["lenet5"] = (min(args.lenet_batches, n_train // 500), n_train // 500)
     calls["rbm PCD-15"] = (min(args.steps // 20, n_train // 20), n_train // 20)
     calls["DBN pretrain L0"] = (min(args.steps // 10, n_train // 10), n_train // 10)
     rows = []
+    with pytensor.config.change_flags(floatX=floatX):
+        weights = {name: size for name, size in weight_bytes(train_x.shape[1]).items() if name in only}
+    copy = {name: copy_seconds(size) for name, size in weights.items()}
 
     def record(name, backend, times, first_step_seconds=None):
         timed, per_epoch = calls[name]
         epoch = [t * per_epoch / timed for t in times]
         rows.append({"step": name, "mode": backend, "floatX": floatX,
                      "seconds_per_epoch": statistics.median(epoch), "min": min(epoch), "max": max(epoch),
-                     "first_step_seconds": first_step_seconds, "calls_timed": timed})
+                     "first_step_seconds": first_step_seconds, "calls_timed": timed, "calls_per_epoch": per_epoch})
+        if name in weights:
+            rows[-1].update(weight_bytes=weights[name], copy_seconds=copy[name])
         print(f"{name:16s} {backend:6s} {floatX} {statistics.median(epoch):8.2f} s/epoch "
               f"(min {min(epoch):.2f}, max {max(epoch):.2f})", flush=True)
 
