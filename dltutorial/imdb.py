@@ -12,15 +12,14 @@ pads).  :func:`prepare_data` turns a minibatch of sequences into the padded
   reviews whose label says whether "positive" words outnumber "negative" ones.
 """
 
-import gzip
+import numbers
 import os
-import pickle
 from pathlib import Path
 
 import numpy
 import pytensor
 
-from .core.data import DataError, data_dir
+from .core.data import DataError, data_dir, unpickle
 from .core.errors import ArgumentError
 
 IMDB_URL = "http://www.iro.umontreal.ca/~lisa/deep/data/imdb.pkl"
@@ -65,19 +64,24 @@ def find_imdb(path="imdb.pkl"):
                     "set DLTUTORIAL_IMDB to its folder, or use the generated task (--data synthetic)")
 
 
+def _is_reviews(pair):
+    """True for a (sequences, labels) pair of equal lengths: word-index lists and integer labels."""
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2
+            and all(isinstance(part, (tuple, list, numpy.ndarray)) for part in pair) and len(pair[0]) == len(pair[1])):
+        return False
+    sequences, labels = pair
+    return (all(isinstance(s, (tuple, list, numpy.ndarray)) and all(isinstance(w, numbers.Integral) for w in s)
+                for s in sequences)
+            and all(isinstance(label, numbers.Integral) for label in labels))
+
+
 def read_imdb_pickle(path):
-    """The (train, test) pairs of an ``imdb.pkl`` (Python 2 pickles, gzipped or not)."""
-    with open(path, "rb") as f:
-        opener = gzip.open if f.read(2) == b"\x1f\x8b" else open  # gzipped or not, whatever its name says
-    try:
-        with opener(path, "rb") as f:
-            train_set = pickle.load(f, encoding="latin1")
-            test_set = pickle.load(f, encoding="latin1")
-    except (EOFError, OSError, pickle.UnpicklingError, ValueError) as error:
-        raise DataError(f"{path}: not a readable imdb.pkl ({error}); delete it and download {IMDB_URL}") from None
+    """The (train, test) pairs of an ``imdb.pkl`` (two Python 2 pickles, gzipped or not)."""
+    train_set, test_set = unpickle(path, "the tutorial's imdb.pkl", f"delete it and download {IMDB_URL}", count=2)
     for name, pair in (("train", train_set), ("test", test_set)):
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and len(pair[0]) == len(pair[1])):
-            raise DataError(f"{path}: the {name} set is not a (sequences, labels) pair of equal lengths")
+        if not _is_reviews(pair):
+            raise DataError(f"{path}: the {name} set is not a (sequences, labels) pair of equal lengths, "
+                            f"word-index lists and integer labels; delete it and download {IMDB_URL}")
     return train_set, test_set
 
 
@@ -125,6 +129,9 @@ def synthetic_data(n_words=100, n_train=2000, n_valid=200, n_test=500, maxlen=30
     if n_words < 30:
         raise ArgumentError(f"n_words={n_words} (--n-words): the synthetic task needs a vocabulary of at least 30 "
                             "words")
+    if maxlen is None or maxlen < 7:
+        raise ArgumentError(f"maxlen={maxlen} (--maxlen): the synthetic task's reviews have 5 to maxlen - 1 words, "
+                            "one more on a tie: give at least 7")
     rng = rng or numpy.random.RandomState(123)
     positive, negative = numpy.arange(2, 12), numpy.arange(12, 22)
 

@@ -201,7 +201,7 @@ def predict(dataset="mnist.pkl.gz", model=None, n=10, *, mode=None):
     :param model: the pickled model, or the run folder holding it (default: ``best_model.pkl`` of the
         newest ``runs/logistic_sgd-*/`` folder, which :func:`sgd_optimization_mnist` wrote)
     """
-    check_arguments({"n": n})
+    check_arguments({"n": n, "model": model, "dataset": dataset})
     model = Path(model) if model else newest_run_file("logistic_sgd", "best_model.pkl")
     if model.is_dir():
         model = model / "best_model.pkl"

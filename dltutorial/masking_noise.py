@@ -19,6 +19,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from .autoencoders import Autoencoder
+from .core.arguments import check_sequence
 from .core.compile import compile_function
 from .core.data import load_mnist, shared_dataset
 from .core.minibatches import Shuffler, minibatch_givens, n_batches
@@ -106,6 +107,7 @@ def masking_noise_sae(masking_fractions=(0.0, 0.5), seeds=(0, 1, 2), n_hidden=(1
     Trains on all 60,000 MNIST training images (the tutorial's train and
     validation sets together), as the text did.
     """
+    check_sequence("n_hidden", n_hidden)  # here a list of layer sizes, elsewhere one layer's
     with Run("masking_noise_sae", dict(masking_fractions=masking_fractions, seeds=seeds, n_hidden=n_hidden,
                                        learning_rate=learning_rate, momentum_rate=momentum_rate,
                                        batch_size=batch_size, pretraining_epochs=pretraining_epochs,

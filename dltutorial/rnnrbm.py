@@ -344,7 +344,11 @@ def test_rnnrbm(batch_size=100, num_epochs=200, *, dataset=None, n_hidden=150, n
         train_files = midi_files(folder / "train")
         test_files = midi_files(folder / "test") if (folder / "test").is_dir() else []
         if not any(piano_rolls([f], dt=dt) for f in train_files):  # before compiling; stops at a piece with notes
-            raise ArgumentError("Training set is empty! (did you download the data files?)")
+            too_long = dt > 0.3 and any(piano_rolls([f], dt=0.3) for f in train_files)
+            raise ArgumentError("Training set is empty! (did you download the data files?)" + (
+                f": no piece in {folder / 'train'} lasts a frame of dt={dt} s; lower --dt (the original's is 0.3)"
+                if too_long else ""))
+        piano_rolls(test_files, dt=dt)  # a held-out piece that cannot be read stops the run now, not after training
         model = RnnRbm(n_hidden, n_hidden_recurrent, lr, dt=dt, seed=seed, mode=run.mode)
         checkpoint, saved = resume_loop(run.checkpoint("training"), [model.train_function],
                                         {"epoch": 0, "monitors": [], "order": None,

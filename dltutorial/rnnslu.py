@@ -23,9 +23,7 @@ has them, or a generated slot-filling task of the same form
 (``param['data'] = 'synthetic'``), which anyone can run.
 """
 
-import gzip
 import os
-import pickle
 import random
 import sys
 import timeit
@@ -38,7 +36,8 @@ from seqeval.metrics import f1_score, precision_score, recall_score
 
 from .core.checkpoints import resume_loop
 from .core.compile import compile_function
-from .core.data import DataError, data_dir
+from .core.data import DataError, data_dir, unpickle
+from .core.errors import ArgumentError
 from .core.files import atomic_write
 from .core.modes import compile_mode
 from .core.runs import Run
@@ -87,12 +86,22 @@ def atisfold(fold, folder=None):
         raise DataError(f"{path.name} not found in {folder.resolve()}: download atis.fold0.pkl.gz ... "
                         f"atis.fold4.pkl.gz from {ATIS_URL} into data/ (or set ATISDATA to their folder), "
                         "or use the generated task (--data synthetic)")
-    try:
-        with gzip.open(path, "rb") as f:
-            train_set, valid_set, test_set, dicts = pickle.load(f, encoding="latin1")
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as error:
-        raise DataError(f"{path}: not a readable ATIS fold ({type(error).__name__}); download it again") from None
-    return train_set, valid_set, test_set, dicts
+    fix = f"download it again from {ATIS_URL}"
+    (fold_content,) = unpickle(path, "an ATIS fold", fix)
+    if not _is_fold(fold_content):
+        raise DataError(f"{path}: not an ATIS fold (three sets of word, named-entity and label sequences, and the "
+                        f"dicts words2idx and labels2idx); {fix}")
+    return fold_content
+
+
+def _is_fold(content):
+    """True for what an ATIS fold pickles: three (words, entities, labels) sets of equal lengths, and the dicts."""
+    if not (isinstance(content, (tuple, list)) and len(content) == 4):
+        return False
+    *sets, dicts = content
+    return (all(isinstance(s, (tuple, list)) and len(s) == 3 and all(isinstance(part, (tuple, list)) for part in s)
+                and len({len(part) for part in s}) == 1 for s in sets)
+            and isinstance(dicts, dict) and all(isinstance(dicts.get(k), dict) for k in ("words2idx", "labels2idx")))
 
 
 CITIES = ["boston", "denver", "dallas", "atlanta", "pittsburgh", "baltimore", "oakland", "washington",
@@ -263,6 +272,10 @@ def main(param=None, *, output_folder=None, mode=None, floatX="float32"):
         conlleval files, the saved model (``savemodel``) and the checkpoint; the folder of an
         interrupted run resumes it after its last finished epoch
     """
+    unknown = sorted(set(param or {}) - set(DEFAULT_PARAM))
+    if unknown:
+        raise ArgumentError(f"param has no setting {', '.join(map(repr, unknown))}: its settings are "
+                            f"{', '.join(DEFAULT_PARAM)}")
     param = {**DEFAULT_PARAM, **(param or {})}
     with Run("rnnslu", dict(param), output_folder=output_folder, mode=mode, floatX=floatX) as run:
         print(param)

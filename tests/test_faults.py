@@ -392,3 +392,144 @@ def test_a_killed_plain_run_resumes_with_identical_numbers(tmp_path):
     assert again["training"]["epoch_costs"] == whole["training"]["epoch_costs"]
     assert again["test_error"] == whole["test_error"] and again["training"]["validation"] == whole["training"][
         "validation"]
+
+
+@pytest.mark.parametrize("n_train, n_test, empty", [(600, 0, "test"), (1, 120, "train")])
+def test_an_idx_folder_with_an_empty_set_is_named(n_train, n_test, empty, tmp_path, capsys):
+    data = write_idx_folder(tmp_path / "idx", n_train=n_train, n_test=n_test)
+    assert one_line_error(["mlp", "--data", str(data)], capsys) == f"error: {data}: the {empty} set is empty"
+    assert not (tmp_path / "runs").exists()
+
+
+def foreign_pickle():
+    """A pickle of a class from a module no Python has (the GLOBAL opcode): unpickling it fails to import."""
+    return b"ca_module_nobody_installed\nNotInstalled\n."
+
+
+@pytest.mark.parametrize("content, problem", [
+    (foreign_pickle, "not an ATIS fold (it needs No module named 'a_module_nobody_installed')"),
+    (lambda: gzip.compress(pickle.dumps((1, 2, 3, 4))), "not an ATIS fold (three sets of word"),
+    (lambda: b"", "an empty file"),
+])
+def test_an_atis_fold_that_is_no_fold_is_named(content, problem, tmp_path, capsys):
+    (tmp_path / "atis").mkdir()
+    fold = tmp_path / "atis" / "atis.fold3.pkl.gz"
+    fold.write_bytes(content())
+    message = one_line_error(["rnnslu", "--data", str(tmp_path / "atis"), "--nepochs", "1"], capsys)
+    assert message.startswith(f"error: {fold}: {problem}") and "download it again" in message
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("content, problem", [
+    (lambda: foreign_pickle() + foreign_pickle(), "not the tutorial's imdb.pkl (it needs No module named"),
+    (lambda: pickle.dumps((1, 2)) + pickle.dumps((3, 4)), "the train set is not a (sequences, labels) pair"),
+    (lambda: pickle.dumps(([[1, 2], "ab"], [0, 1])) * 2, "the train set is not a (sequences, labels) pair"),
+])
+def test_an_imdb_pickle_that_is_no_imdb_pickle_is_named(content, problem, tmp_path, capsys):
+    data = tmp_path / "imdb.pkl"
+    data.write_bytes(content())
+    message = one_line_error(["lstm", "--data", str(data), "--max-epochs", "1"], capsys)
+    assert message.startswith(f"error: {data}: {problem}")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_rnnslu_refuses_a_setting_its_param_does_not_have(tmp_path):
+    from dltutorial.rnnslu import main as rnnslu_main
+
+    with pytest.raises(ArgumentError, match=r"^param has no setting 'nhiden': its settings are fold, data, "):
+        rnnslu_main(param={"data": "synthetic", "nepochs": 1, "nhiden": 5})
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda: __import__("dltutorial.DBN").DBN.test_DBN(hidden_layers_sizes=10),
+     "hidden_layers_sizes=10 (--hidden-layers-sizes): must be a list of values"),
+    (lambda: __import__("dltutorial.masking_noise").masking_noise.masking_noise_sae(seeds=5),
+     "seeds=5 (--seeds): must be a list of values"),
+    (lambda: __import__("dltutorial.masking_noise").masking_noise.masking_noise_sae(n_hidden=100),
+     "n_hidden=100 (--n-hidden): must be a list of values"),
+    (lambda: predict(model=123), "model=123 (--model): must be a path"),
+    (lambda: sgd_optimization_mnist(output_folder=123), "output_folder=123 (--output-folder): must be a path"),
+    (lambda: __import__("dltutorial.rnnrbm").rnnrbm.test_rnnrbm(dataset=123), "dataset=123 (--data): must be a path"),
+])
+def test_an_entry_function_names_an_argument_of_the_wrong_kind(call, named, tmp_path):
+    with pytest.raises(ArgumentError) as error:
+        call()
+    assert str(error.value).startswith(named)
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("options, named", [
+    (["hmc", "--dim", "1"], "dim=1 (--dim): HMC's picture shows the samples' first two dimensions: at least 2"),
+    (["lstm", "--data", "synthetic", "--maxlen", "5"], "maxlen=5 (--maxlen): the synthetic task's reviews have 5"),
+])
+def test_a_size_the_tutorial_cannot_use_is_named_before_any_work(options, named, tmp_path, capsys):
+    assert one_line_error(options, capsys).startswith(f"error: {named}")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_refused_resume_keeps_the_finished_runs_record(tiny_idx, tmp_path, capsys):
+    """A resume that fails (a corrupt checkpoint, a deleted one) leaves the finished run's results as they were."""
+    run = tmp_path / "run"
+    argv = ["logistic_sgd", "--data", str(tiny_idx), "--n-epochs", "2", "--batch-size", "20"]
+    main([*argv, "--output-folder", str(run)])
+    finished = (run / "results.json").read_text()
+    (checkpoint,) = (run / "checkpoints").glob("*.pkl")
+    checkpoint.write_bytes(b"garbage")
+    assert "corrupt checkpoint" in one_line_error([*argv, "--resume", str(run)], capsys)
+    assert (run / "results.json").read_text() == finished
+    checkpoint.unlink()
+    message = one_line_error([*argv, "--resume", str(run)], capsys)
+    assert message == (f"error: {checkpoint}: missing, so the finished run in {run} cannot go on from it (its "
+                       "results are in its results.json): give another output folder to train again")
+    assert (run / "results.json").read_text() == finished
+
+
+def test_a_record_whose_fields_are_not_a_records_is_refused(tiny_idx, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps({"tutorial": "logistic_sgd", "parameters": {}, "seconds": "abc"}))
+    assert one_line_error(["logistic_sgd", "--data", str(tiny_idx), "--resume", str(run)], capsys) == (
+        f"error: {run}/results.json is not a run's record: give another output folder, or delete this one to start "
+        "over")
+
+
+def test_a_full_disk_names_the_file_that_did_not_fit(tmp_path, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write that finds the disk full: no file named
+
+    monkeypatch.setattr(files.os, "fsync", no_space)
+    with pytest.raises(OSError) as error:
+        files.save_json({"a": 1}, tmp_path / "results.json")
+    assert error.value.errno == errno.ENOSPC and error.value.filename == str(tmp_path / "results.json")
+    assert list(tmp_path.iterdir()) == []  # nor its temporary file
+
+
+def test_a_held_out_piece_that_cannot_be_read_stops_rnnrbm_before_training(tmp_path, capsys):
+    from dltutorial.core.tiny_data import write_music_folder
+
+    music = write_music_folder(tmp_path / "music")
+    (music / "test" / "broken.mid").write_bytes(b"MThd\0\0")
+    message = one_line_error(["rnnrbm", "--data", str(music), "--num-epochs", "1"], capsys)
+    assert message.startswith(f"error: {music / 'test' / 'broken.mid'}: not a readable MIDI file")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_frame_longer_than_every_piece_says_so(tmp_path, capsys):
+    from dltutorial.core.tiny_data import write_music_folder
+
+    music = write_music_folder(tmp_path / "music")
+    message = one_line_error(["rnnrbm", "--data", str(music), "--dt", "1000"], capsys)
+    assert message == (f"error: Training set is empty! (did you download the data files?): no piece in "
+                       f"{music / 'train'} lasts a frame of dt=1000.0 s; lower --dt (the original's is 0.3)")
+
+
+def test_the_theano_runner_names_a_translation_folder_it_cannot_make(tmp_path, capsys):
+    from dltutorial.theano.__main__ import main as theano_main
+
+    (tmp_path / "a_file").write_text("x")
+    script = tmp_path / "script.py"
+    script.write_text("print 'hello'\n")
+    with pytest.raises(SystemExit) as exit_info:
+        theano_main(["--python2", "--write-python3", str(tmp_path / "a_file" / "out"), str(script)])
+    assert str(exit_info.value.code).startswith(f"error: {tmp_path / 'a_file' / 'out'}: cannot hold the translations")

@@ -123,7 +123,7 @@ def test_imdb_loader_names_where_it_looked(tmp_path, monkeypatch):
     with pytest.raises(DataError, match=r"imdb.pkl not found \(looked in .*elsewhere.*\).*synthetic"):
         load_data("imdb.pkl")
     (tmp_path / "imdb.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(DataError, match="not a readable imdb.pkl"):
+    with pytest.raises(DataError, match="imdb.pkl: corrupt or truncated pickle .*; delete it and download"):
         load_data("imdb.pkl")
 
 

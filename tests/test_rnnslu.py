@@ -120,7 +120,7 @@ def test_atis_folds_are_read_from_the_users_folder_or_named_when_missing(tmp_pat
     record = rnnslu.main({**SMALL, "data": str(tmp_path), "fold": 1, "nepochs": 1}, output_folder=str(tmp_path / "r"))
     assert record["be"] == 0 and 0 <= record["vf1"] <= 100
     (tmp_path / "atis.fold2.pkl.gz").write_bytes(b"not gzip")
-    with pytest.raises(DataError, match="not a readable ATIS fold"):
+    with pytest.raises(DataError, match=r"atis.fold2.pkl.gz: corrupt or truncated pickle .*; download it again"):
         rnnslu.atisfold(2, tmp_path)
     with pytest.raises(DataError, match=r"atis.fold1.pkl.gz: a file; give the folder that holds"):
         rnnslu.atisfold(1, tmp_path / "atis.fold1.pkl.gz")

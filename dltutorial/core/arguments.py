@@ -8,6 +8,7 @@ naming the argument, its command-line option and what it must be.
 
 import math
 import numbers
+import os
 from pathlib import Path
 
 from .errors import ArgumentError
@@ -29,6 +30,8 @@ COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original'
 NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
 SEEDS = {"seed", "seeds"}  # numpy's RandomState takes 0 .. 2**32 - 1; the autoencoder tutorials also seed with seed + 1
 LENGTHS = {"nkerns": 2}  # LeNet: the kernels of its two convolutional layers
+SEQUENCES = {"hidden_layers_sizes", "n_hiddens", "nkerns", "masking_fractions", "seeds"}  # one value a layer or run
+PATHS = {"output_folder", "model", "saveto", *("dataset", "mnist_pkl_gz")}  # None (the default) or a path
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")  # the entry functions' names for their data set (--data)
 CHOICES = {"noise": ("", "gaussian", "dropout"),  # "": none
            "fold": (0, 1, 2, 3, 4)}  # ATIS's five folds
@@ -60,7 +63,7 @@ RULES = [  # (names, test of one value, what it must be)
 
 
 def _option(name):
-    return f"--{name.replace('_', '-')}"
+    return "--data" if name in DATASET_PARAMETERS else f"--{name.replace('_', '-')}"
 
 
 def _check_together(arguments):
@@ -68,6 +71,9 @@ def _check_together(arguments):
     if _is_int(arguments.get("n_points")) and arguments["n_points"] < 3:
         raise ArgumentError(f"n_points={arguments['n_points']!r} ({_option('n_points')}): the points must span a "
                             "plane for PCA to find: at least 3")
+    if _is_int(arguments.get("dim")) and arguments["dim"] < 2:
+        raise ArgumentError(f"dim={arguments['dim']} ({_option('dim')}): HMC's picture shows the samples' first two "
+                            "dimensions: at least 2")
     if "text" in arguments and not (isinstance(arguments["text"], str) and len(arguments["text"]) >= 2):
         raise ArgumentError(f"text={arguments['text']!r} ({_option('text')}): must be at least 2 characters, "
                             "each learnt from the one before it")
@@ -82,9 +88,20 @@ def _check_together(arguments):
                             "noise it is the fraction of inputs dropped, a number in [0, 1)")
 
 
+def check_sequence(name, value):
+    """Raise ArgumentError unless ``value`` is a list or tuple (one value a layer or run) of at least one value."""
+    if not (isinstance(value, (list, tuple)) and value):
+        raise ArgumentError(f"{name}={value!r} ({_option(name)}): must be a list of values, one a layer or run "
+                            "(e.g. [1000, 1000])")
+
+
 def check_arguments(arguments):
     """Raise ArgumentError for the first argument in ``arguments`` (a dict) that its rule refuses."""
     for name, value in arguments.items():
+        if name in SEQUENCES:
+            check_sequence(name, value)
+        if name in PATHS and not (value is None or isinstance(value, (str, os.PathLike))):
+            raise ArgumentError(f"{name}={value!r} ({_option(name)}): must be a path (a str or a Path)")
         for names, ok, what in RULES:
             if name in names and (not _values(value) or not all(ok(v) for v in _values(value))):
                 each = "each value " if isinstance(value, (list, tuple)) else ""

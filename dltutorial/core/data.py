@@ -22,6 +22,7 @@ names the file and says what to do.
 import argparse
 import gzip
 import hashlib
+import io
 import math
 import os
 import pickle
@@ -79,15 +80,34 @@ class DataError(TutorialError):
     """A data file is missing, corrupt or of the wrong shape."""
 
 
-def _read_bytes(path):
-    """Return the content of ``path``, decompressed when it is gzipped."""
+def _read_bytes(path, fix=REPAIR):
+    """Return the content of ``path``, decompressed when it is gzipped; ``fix`` says what to do when it is corrupt."""
     try:
         raw = path.read_bytes()
         return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found; {HOW_TO_GET}") from None
+        raise DataError(f"{path}: file not found; {HOW_TO_GET if fix is REPAIR else fix}") from None
     except (EOFError, OSError, zlib.error) as error:
-        raise DataError(f"{path}: corrupt or truncated file ({error}); {REPAIR}") from None
+        raise DataError(f"{path}: corrupt or truncated file ({error}); {fix}") from None
+
+
+def unpickle(path, what, fix, count=1):
+    """The ``count`` objects pickled one after another in ``path`` (Python 2 pickles, gzipped or not).
+
+    A file that is empty, corrupt, truncated, or names a class this Python
+    does not have is a DataError naming ``path``, ``what`` it should be and
+    the ``fix``.
+    """
+    raw = _read_bytes(Path(path), fix)
+    if not raw:
+        raise DataError(f"{path}: an empty file; {fix}")
+    stream = io.BytesIO(raw)
+    try:
+        return [pickle.load(stream, encoding="latin1") for _ in range(count)]  # the originals are Python 2 pickles
+    except (EOFError, KeyError, IndexError, pickle.UnpicklingError, ValueError) as error:
+        raise DataError(f"{path}: corrupt or truncated pickle ({error or type(error).__name__}); {fix}") from None
+    except (ImportError, AttributeError, TypeError) as error:  # it names a class this Python does not have
+        raise DataError(f"{path}: not {what} (it needs {error}); {fix}") from None
 
 
 def read_idx(path):
@@ -180,17 +200,10 @@ def _check_split(source, splits):
 def _load_pickle(path):
     """The splits pickled in ``path``, gzipped or not whatever its name says."""
     raw = _read_bytes(path)
-    if not raw:
-        raise DataError(f"{path}: an empty file; {REPAIR}")
     if raw[:2] == b"\0\0" and len(raw) > 3 and raw[2] in _IDX_DTYPES:
         raise DataError(f"{path}: one IDX file; give the folder that holds the four "
                         f"({', '.join(MNIST_MD5)}, .gz or not)")
-    try:
-        splits = pickle.loads(raw, encoding="latin1")  # the original is a Python 2 pickle
-    except (EOFError, KeyError, IndexError, pickle.UnpicklingError, ValueError) as error:
-        raise DataError(f"{path}: corrupt or truncated pickle ({error}); {REPAIR}") from None
-    except (ImportError, AttributeError, TypeError) as error:  # it names a class this Python does not have
-        raise DataError(f"{path}: not the tutorial's mnist.pkl.gz (it needs {error}); {REPAIR}") from None
+    (splits,) = unpickle(path, "the tutorial's mnist.pkl.gz", REPAIR)
     return splits
 
 
@@ -212,8 +225,8 @@ def _load_idx_folder(folder):
         if len(x) != len(y):
             raise DataError(f"{folder}: {name} has {len(x)} images but {len(y)} labels")
 
-    def rows(x):
-        return x.reshape(len(x), -1).astype(numpy.float32) / 256.0
+    def rows(x):  # (n, side, side) -> (n, side * side), for n = 0 too
+        return x.reshape(len(x), int(numpy.prod(x.shape[1:]))).astype(numpy.float32) / 256.0
 
     n_train = N_TRAIN if len(train_x) > N_TRAIN else len(train_x) * 5 // 6
     return (

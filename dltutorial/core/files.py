@@ -35,9 +35,11 @@ def atomic_write(path, mode="wb"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(error, OSError) and error.filename is None:  # a full disk: say which file did not fit
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
 
 

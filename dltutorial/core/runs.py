@@ -120,7 +120,8 @@ class Run:
         parameters = {k: _plain(_absolute_if_found(k, v)) for k, v in parameters.items()}
         self.record = {"tutorial": tutorial, "parameters": parameters, "mode": self.mode, "floatX": self.floatX}
         self.new = not (output_folder and Path(output_folder).exists())
-        self.earlier_seconds = 0.0 if self.new else self._resumable(Path(output_folder))
+        self._earlier = None if self.new else self._resumable(Path(output_folder))  # the record it resumes
+        self.earlier_seconds = float((self._earlier or {}).get("seconds") or 0.0)
         base = Path(output_folder).parent if output_folder else Path("runs")
         self._made = [folder for folder in (base, *base.parents) if not folder.exists()]  # ours to remove on failure
         self.folder = Path(output_folder) if output_folder else new_run_folder(tutorial)
@@ -129,17 +130,19 @@ class Run:
         self._started = None
 
     def _resumable(self, folder):
-        """Refuse a folder whose earlier run had other settings; return the seconds it ran."""
+        """Refuse a folder whose earlier run had other settings; return its record (None: the folder holds none)."""
         if not folder.is_dir():
             raise SettingsMismatch(f"{folder}: a file, not a folder: give another output folder")
         try:
             earlier = json.loads((folder / "results.json").read_text())
         except FileNotFoundError:
-            return 0.0
+            return None
         except (OSError, ValueError) as error:
             raise SettingsMismatch(f"{folder}/results.json is unreadable ({error}): "
                                    "give another output folder, or delete this one to start over") from None
-        if not isinstance(earlier, dict) or not isinstance(earlier.get("parameters", {}), dict):
+        seconds = earlier.get("seconds") if isinstance(earlier, dict) else None
+        if (not isinstance(earlier, dict) or not isinstance(earlier.get("parameters", {}), dict)
+                or not (seconds is None or isinstance(seconds, (int, float)) and seconds >= 0)):
             raise SettingsMismatch(f"{folder}/results.json is not a run's record: give another output folder, "
                                    "or delete this one to start over")
         if earlier.get("tutorial") != self.tutorial:
@@ -151,7 +154,7 @@ class Run:
         if differ:
             raise SettingsMismatch(f"{folder} holds a run made with {', '.join(differ)}: resume it with its "
                                    "settings, or give another output folder")
-        return float(earlier.get("seconds") or 0.0)
+        return earlier
 
     def __enter__(self):
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -179,8 +182,12 @@ class Run:
         self.record["seconds"] = self.earlier_seconds + timeit.default_timer() - self._started
         self._float_type.__exit__(kind, error, traceback)
         failed = kind is not None and not issubclass(kind, KeyboardInterrupt)  # an interrupted run can be resumed
-        if failed and self.new and [p.name for p in self.folder.iterdir()] == ["results.json"]:
+        written = [p for p in self.folder.rglob("*") if p.is_file() and p.name != "results.json"]
+        if failed and self.new and not written:
             self._remove_folder()  # failed before it wrote anything: leave no empty run behind
+            return False
+        if failed and self._earlier is not None:  # a resume that failed keeps the record of the run it resumed
+            save_json(self._earlier, self.folder / "results.json")
             return False
         self.save()
         if kind is None:
@@ -203,7 +210,11 @@ class Run:
     def checkpoint(self, phase, layer=None):
         """A training loop's checkpoint file, named by what it holds: ``checkpoints/SdA-pretraining-layer0.pkl``."""
         name = f"{self.tutorial}-{phase}" + ("" if layer is None else f"-layer{layer}")
-        return self.folder / "checkpoints" / f"{name}.pkl"
+        path = self.folder / "checkpoints" / f"{name}.pkl"
+        if (self._earlier or {}).get("status") == "done" and not path.is_file():
+            raise MissingRunFile(f"{path}: missing, so the finished run in {self.folder} cannot go on from it (its "
+                                 "results are in its results.json): give another output folder to train again")
+        return path
 
     def save(self):
         """Write ``results.json`` (atomically) with the record as it is now."""

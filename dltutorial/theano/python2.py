@@ -38,7 +38,11 @@ def _futurize(files):
 def translate(script, folder):
     """Write the Python 3 translation of ``script`` and the modules beside it into ``folder``; return the script's."""
     script, folder = Path(script), Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, no permission, a full disk
+        raise Python2Error(f"{folder}: cannot hold the translations ({error.strerror}): give another folder to "
+                           "--write-python3") from None
     copies = []
     for module in sorted(script.parent.glob("*.py")):
         shutil.copyfile(module, folder / module.name)
