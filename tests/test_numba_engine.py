@@ -16,7 +16,8 @@ from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
 from dltutorial.engine.sums import AdjacentAxesSum, SumOfSquares
 
 from .bounds import assert_within, gamma, trajectory_rtol
-from .test_rewrites import SUMS, op_types, row_blas_cases, row_ops, row_ops_errors, row_ops_graph, sda_steps
+from .test_rewrites import (SUMS, compiled_nodes, op_types, row_blas_cases, row_ops, row_ops_errors, row_ops_graph,
+                            sda_steps)
 
 ROW_OPS = {"pretrain": [("RankOneUpdate", "None"), ("RankOneUpdate", "xW"), ("RowGemv", "False"), ("RowGemv", "True")],
            "finetune": [("RankOneUpdate", "None"), ("RankOneUpdate", "Wy"), ("RankOneUpdate", "Wy"),
@@ -143,3 +144,46 @@ def test_the_numba_sda_trains_as_the_c_one(tiny_idx, floatX, mode):
 
     assert "dltutorial_rows" in rewrite_tags(mode)
     numpy.testing.assert_allclose(costs(mode), costs("c"), rtol=trajectory_rtol(20, (1, 64, 30, 20, 10), floatX))
+
+
+def _float32_sample():
+    """Every 97th float32 from 0 to 100 (about 11 million), their negatives, and the special values."""
+    positive = numpy.arange(0, numpy.float32(100).view(numpy.uint32), 97, dtype=numpy.uint32).view(numpy.float32)
+    special = numpy.array([numpy.nan, numpy.inf, -numpy.inf, -0.0, 1e-45, 1e30], dtype=numpy.float32)
+    return numpy.concatenate([positive, -positive, special])
+
+
+@pytest.mark.parametrize("mode", ["numba"])
+def test_float32_tanh_runs_vectorised_and_rounds_the_exact_value(mode):
+    """In float32 the numba mode computes tanh by its own arithmetic, within one ulp of the exact value.
+
+    It computes in float64 with a relative error below 1e-14 (:func:`dltutorial.engine.numba_kernels._expm1`), so
+    the float32 result is the exact value rounded, or its neighbour where the exact value lies within 1e-14 of a
+    rounding boundary; float64 tanh, and the c mode, keep PyTensor's.
+    """
+    x = pt.vector("x", dtype="float32")
+    fn = compile_function([x], pt.tanh(x), mode=mode)
+    assert [type(op).__name__ for op in scalar_ops(fn)] == ["VectorisedTanh"]
+    for other, dtype in (("c", "float32"), (mode, "float64")):
+        v = pt.vector("v", dtype=dtype)
+        assert [type(op).__name__ for op in scalar_ops(compile_function([v], pt.tanh(v), mode=other))] == ["Tanh"]
+    values = _float32_sample()
+    got = fn(values).astype("float64")
+    exact = numpy.tanh(values.astype("float64"))
+    finite = numpy.isfinite(values)
+    ulp = numpy.spacing(numpy.abs(exact[finite]).astype("float32")).astype("float64")
+    assert numpy.all(numpy.abs(got[finite] - exact[finite]) <= ulp)
+    assert numpy.isnan(got[-6]) and list(got[-5:-3]) == [1.0, -1.0]  # NaN stays NaN; the limits at +-infinity
+    assert numpy.signbit(got[-3])  # tanh(-0.0) is -0.0
+
+
+def scalar_ops(fn):
+    """The scalar ops of a compiled function's elementwise nodes (inside fused loops too)."""
+    ops = []
+    for node in compiled_nodes(fn):
+        scalar_op = getattr(node.op, "scalar_op", None)
+        if scalar_op is None:
+            continue
+        inner = getattr(scalar_op, "fgraph", None)
+        ops += [n.op for n in inner.apply_nodes] if inner is not None else [scalar_op]
+    return ops

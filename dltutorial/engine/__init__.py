@@ -6,6 +6,8 @@
 ``blas2``          batch-size-1 products and rank-1 updates done row by row (C ops)
 ``sums``           sums of squares and sums over adjacent axes in one loop (C ops)
 ``configure``      BLAS (scipy-openblas32) and C compiler flags for PyTensor
+``numba_kernels``  the ops above as Numba loops, for the numba mode
+``vector_math``    float32 ``tanh`` as arithmetic Numba vectorises (numba mode)
 =================  ==================================================================
 
 The compile modes (:mod:`dltutorial.core.modes`) ask :func:`rewrite_tags`

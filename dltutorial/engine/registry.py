@@ -17,7 +17,9 @@ tag                    modes              what it does
                                           row, which the BLAS-2 rewrites need)
 ``dltutorial_numba``   numba              matrix products at batch size 1 as PyTensor's
                                           ``Dot22`` and ``Gemm`` (which the ``numba`` linker's
-                                          rewrites leave as ``Dot``), for the rows below
+                                          rewrites leave as ``Dot``), for the rows below;
+                                          float32 ``tanh`` as arithmetic LLVM
+                                          vectorises (:mod:`.vector_math`)
 ``dltutorial_rows``    c, numba           matrix-vector products and rank-1 updates at
                                           batch size 1, row by row (:mod:`.blas2`; Numba's
                                           loops in :mod:`.numba_kernels`); softmax inlined
@@ -45,7 +47,7 @@ from pytensor.tensor.rewriting.blas_c import use_c_gemv, use_c_ger
 from pytensor.tensor.rewriting.elemwise import local_dimshuffle_lift
 
 from ..core.rng_mrg import jax_size_as_tuple, mrg_uniform_inplace
-from . import blas2, numba_kernels, rewrites, sums
+from . import blas2, numba_kernels, rewrites, sums, vector_math
 
 # our mode -> the tags of the rewrites it includes
 TAGS = {
@@ -97,6 +99,9 @@ def register_rewrites():
     # 48.5, then, before fusion folds elementwise ops into them, the sums the transposes above now feed
     optdb.register("dltutorial_sum_over_adjacent_axes", in2out(sums.sum_over_adjacent_axes), "dltutorial_sums",
                    position=48.5)
+    # 48.6, under Numba, before fusion folds it into loops: float32 tanh as arithmetic LLVM vectorises
+    optdb.register("dltutorial_vectorised_tanh", in2out(vector_math.vectorised_float32_tanh),
+                   "dltutorial_numba", position=48.6)
     # 49.05, after elementwise fusion (49), which would fuse the two parts back
     optdb.register("dltutorial_split_vector_math", in2out(rewrites.split_vector_math_from_fusion), "dltutorial_c",
                    position=49.05)
