@@ -295,9 +295,19 @@ def test_the_runner_imports_theano_as_the_layer(tmp_path):
                           text=True, env=env)
     assert done.stdout.splitlines() == ["['a', '--b'] float32 3.0", "truthy",  # Theano's truth tests
                                         "Variables do not support boolean operations.", "pool_2d"]
-    assert done.stderr.strip().splitlines()[-1] == (
-        "ModuleNotFoundError: theano.no_such_module is not provided by dltutorial.theano: see docs/theano_compat.md "
-        "for what is")
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"error: {script}, line 16: theano.no_such_module is not provided by dltutorial.theano: PyTensor's name "
+        "for it may differ: see docs/theano_compat.md"]
+
+
+def test_a_script_importing_a_theano_module_the_layer_has_not_is_one_line_with_the_way_instead(tmp_path):
+    script = tmp_path / "gpu.py"
+    script.write_text("import numpy\nimport theano.sandbox.cuda\n")
+    done = subprocess.run([sys.executable, "-m", "dltutorial.theano", str(script)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"error: {script}, line 2: theano.sandbox.cuda is not provided by dltutorial.theano: the GPU is JAX's here: "
+        "compile with mode='jax' (python -m dltutorial ... --mode jax)"]
 
 
 @pytest.mark.parametrize("flag, problem", [

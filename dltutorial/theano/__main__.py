@@ -17,6 +17,7 @@ import os
 import runpy
 import sys
 import tempfile
+import traceback
 
 from .configuration import IGNORED, TheanoFlagError, apply_theano_flags
 from .python2 import Python2Error, python2_only, translate
@@ -35,11 +36,22 @@ class TheanoAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         try:
             return importlib.import_module("dltutorial." + spec.name)
         except ModuleNotFoundError:
-            raise ModuleNotFoundError(f"{spec.name} is not provided by dltutorial.theano: see docs/theano_compat.md "
-                                      "for what is", name=spec.name) from None
+            raise ModuleNotFoundError(_why_not_provided(spec.name), name=spec.name) from None
 
     def exec_module(self, module):
         pass
+
+
+def _why_not_provided(name):
+    """Why the layer has no module ``name``: what its parent says of the attribute (the way to go instead), else
+    where the docs list what it has."""
+    parent, _, child = ("dltutorial." + name).rpartition(".")
+    try:
+        getattr(importlib.import_module(parent), child)
+    except (ImportError, AttributeError) as error:
+        if str(error).startswith(name):
+            return str(error)
+    return f"{name} is not provided by dltutorial.theano: docs/theano_compat.md lists the modules it has"
 
 
 def main(argv=None):
@@ -91,6 +103,12 @@ def run(script, args):
         runpy.run_path(script, run_name="__main__")
     except SyntaxError as error:  # not Python 2 (that was caught before): a mistake in the script itself
         sys.exit(f"error: {error.filename}, line {error.lineno}: {error.msg}")
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("theano"):
+            raise  # the script's own import of something not installed: its traceback
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+                 if os.path.abspath(frame.filename) == os.path.abspath(script)]
+        sys.exit(f"error: {script}, line {lines[-1] if lines else '?'}: {error}")
 
 
 if __name__ == "__main__":
