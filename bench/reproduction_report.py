@@ -164,9 +164,10 @@ def write_report(reproductions, records, path):
                             f"  ![{reproduction.name} seeds]({seeds_png.relative_to(path.parent)})")
         folder = Path(kept[0]["results"].get("folder", ""))
         for name in reproduction.figures:
+            target = figures_dir / reproduction.name / name
             if (folder / name).exists():  # the run folders stay on the machine that made them
-                target = figures_dir / reproduction.name / name
                 shutil.copyfile(folder / name, target)
+            if target.exists():  # copied now, or kept in the repository from the machine that ran it
                 figure_lines.append(f"- {reproduction.name}, seed {kept[0]['seed']}, `{name}`:\n"
                                     f"  ![{reproduction.name} {name}]({target.relative_to(path.parent)})")
     lines += ["", "## The runs", ""] + runs + ["", "## What was published", ""] + sources

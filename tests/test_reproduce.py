@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +52,10 @@ def test_seed_runs_on_a_local_cluster_are_recorded_reported_and_not_run_twice(tm
     reproduce.main(args + ["--seeds", "3", "--only", "lstm_chars"])  # one more seed: only it runs
     assert "1 run(s) to make: lstm_chars seed 1236" in capsys.readouterr().out
     assert len(records_of(records, "lstm_chars")) == 3
+
+    shutil.rmtree(tmp_path / "runs")  # regenerated on another machine: the pictures kept beside the report stay in it
+    reproduce.main(args + ["--report-only"])
+    assert "![lstm_chars loss.png](reproduction/lstm_chars/loss.png)" in (tmp_path / "REPRODUCTION.md").read_text()
 
 
 def wait_for(condition, what, timeout=180):
