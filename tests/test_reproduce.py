@@ -131,3 +131,11 @@ def test_a_tutorial_commands_run_is_adopted_with_its_seed(tmp_path):
     text = (tmp_path / "REPRODUCTION.md").read_text()
     assert "| SdA | test error (%) | 1.3 | 1.37 | 1.37 | 1.37 to 1.37 | 1 | - |" in text
     assert "| SdA | 1 | 89677 | 40.0 min |" in text
+
+
+def test_a_published_figure_at_the_edge_of_our_range_lies_inside_it():
+    """Error rates are counts over the test set: 100 * 0.0165 is 1.6500000000000001, shown (and compared) as 1.65."""
+    from bench.reproduction_report import inside, spread
+
+    assert inside(1.65, spread([100 * 0.0165, 1.72])) == "yes"
+    assert inside(1.64, spread([100 * 0.0165, 1.72])) == "no" and inside(1.65, spread([1.65])) == "-"
