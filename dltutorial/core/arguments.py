@@ -30,9 +30,9 @@ COUNT_OR_MINUS_ONE = {"validFreq", "saveFreq", "test_size"}  # -1: the original'
 NON_NEGATIVE_COUNTS = {"max_epochs", "num_epochs", "burnin"}  # 0: evaluate a reloaded model without training; no burn-in
 SEEDS = {"seed", "seeds"}  # numpy's RandomState takes 0 .. 2**32 - 1; the autoencoder tutorials also seed with seed + 1
 LENGTHS = {"nkerns": 2}  # LeNet: the kernels of its two convolutional layers
-SEQUENCES = {"hidden_layers_sizes", "n_hiddens", "nkerns", "masking_fractions", "seeds"}  # one value a layer or run
-PATHS = {"output_folder", "model", "saveto", *("dataset", "mnist_pkl_gz")}  # None (the default) or a path
 DATASET_PARAMETERS = ("dataset", "mnist_pkl_gz")  # the entry functions' names for their data set (--data)
+SEQUENCES = {"hidden_layers_sizes", "n_hiddens", "nkerns", "masking_fractions", "seeds"}  # one value a layer or run
+PATHS = {"output_folder", "model", "saveto", *DATASET_PARAMETERS}  # None (the default) or a path
 CHOICES = {"noise": ("", "gaussian", "dropout"),  # "": none
            "fold": (0, 1, 2, 3, 4)}  # ATIS's five folds
 

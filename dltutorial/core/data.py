@@ -98,7 +98,11 @@ def unpickle(path, what, fix, count=1):
     does not have is a DataError naming ``path``, ``what`` it should be and
     the ``fix``.
     """
-    raw = _read_bytes(Path(path), fix)
+    return _unpickle_bytes(_read_bytes(Path(path), fix), path, what, fix, count)
+
+
+def _unpickle_bytes(raw, path, what, fix, count=1):
+    """:func:`unpickle` of the content ``raw`` already read from ``path``."""
     if not raw:
         raise DataError(f"{path}: an empty file; {fix}")
     stream = io.BytesIO(raw)
@@ -203,7 +207,7 @@ def _load_pickle(path):
     if raw[:2] == b"\0\0" and len(raw) > 3 and raw[2] in _IDX_DTYPES:
         raise DataError(f"{path}: one IDX file; give the folder that holds the four "
                         f"({', '.join(MNIST_MD5)}, .gz or not)")
-    (splits,) = unpickle(path, "the tutorial's mnist.pkl.gz", REPAIR)
+    (splits,) = _unpickle_bytes(raw, path, "the tutorial's mnist.pkl.gz", REPAIR)
     return splits
 
 

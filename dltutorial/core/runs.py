@@ -182,8 +182,7 @@ class Run:
         self.record["seconds"] = self.earlier_seconds + timeit.default_timer() - self._started
         self._float_type.__exit__(kind, error, traceback)
         failed = kind is not None and not issubclass(kind, KeyboardInterrupt)  # an interrupted run can be resumed
-        written = [p for p in self.folder.rglob("*") if p.is_file() and p.name != "results.json"]
-        if failed and self.new and not written:
+        if failed and self.new and not any(p.is_file() and p.name != "results.json" for p in self.folder.rglob("*")):
             self._remove_folder()  # failed before it wrote anything: leave no empty run behind
             return False
         if failed and self._earlier is not None:  # a resume that failed keeps the record of the run it resumed
