@@ -11,7 +11,8 @@ from pytensor.tensor.elemwise import CAReduce
 from dltutorial.core.compile import compile_function, pytensor_function
 from dltutorial.core.modes import available_modes, compile_mode
 from dltutorial.core.nnet import conv2d, pool_2d
-from dltutorial.core.patches import Patches, PatchesAdjoint
+from dltutorial.core import convolution
+from dltutorial.core.convolution import Convolution, FiltersGradient, InputGradient
 
 from .bounds import assert_within, gamma
 
@@ -126,14 +127,15 @@ def test_conv2d_and_pool_gradients(float64):
                 mode=mode)
 
 
-def test_the_patch_matrix_and_its_adjoint_have_each_other_as_gradient(float64):
-    """The adjoint's own gradient (a second derivative of conv2d) goes back through a batch-last transpose."""
+def test_the_convolution_ops_are_each_others_gradients(float64):
+    """The gradient ops' own gradients (second derivatives of conv2d) are the other two ops."""
     rng = numpy.random.RandomState(3)
-    images = rng.randn(2, 3, 6, 5)
-    columns = rng.randn(3 * 4 * 3, 3 * 3 * 2)
+    images, filters = rng.randn(2, 3, 6, 5), rng.randn(4, 3 * 4 * 3)
+    g = rng.randn(4, 3, 3, 2)  # (n_filters, out_rows, out_cols, batch)
     mode = compile_mode()
-    verify_grad(lambda x: Patches(4, 3)(x), [images], rng=rng, mode=mode)
-    verify_grad(lambda g: PatchesAdjoint(4, 3)(pt.constant(images), g), [columns], rng=rng, mode=mode)
+    verify_grad(lambda w, x: Convolution(4, 3)(w, x), [filters, images], rng=rng, mode=mode)
+    verify_grad(lambda x, g: FiltersGradient(4, 3)(x, g), [images, g], rng=rng, mode=mode)
+    verify_grad(lambda w, g: InputGradient(4, 3)(w, g, pt.constant(images)), [filters, g], rng=rng, mode=mode)
 
 
 @pytest.mark.parametrize("mode", available_modes())
@@ -205,3 +207,38 @@ def test_conv2d_called_again_with_other_shapes_reuses_nothing_of_the_last_call(f
         assert_within(convolve(images, filters), reference_conv2d(images, filters),
                       2 * gamma(numpy.prod(filters_shape[1:]), "float64")
                       * reference_conv2d(abs(images), abs(filters)), f"convolution of {images_shape}")
+
+
+@pytest.mark.parametrize("rows_at_once", [1, 2, 4])
+def test_the_convolution_loops_give_the_same_products_a_block_of_rows_at_a_time(rows_at_once):
+    """Built whole (4 output rows here) or a few rows at a time, the patches give the products of the whole matrix."""
+    rng = numpy.random.RandomState(5)
+    x, filters = rng.randn(3, 2, 6, 5).astype("float32"), rng.randn(4, 2 * 3 * 2).astype("float32")
+    g = rng.randn(4, 4, 4, 3).astype("float32")  # (n_filters, out_rows, out_cols, batch)
+    taps = numpy.stack([x[:, :, i:i + 4, j:j + 4] for i in range(3) for j in range(2)], axis=2)  # (b, ch, tap, r, c)
+    patches = taps.transpose(1, 2, 3, 4, 0).reshape(12, -1).astype("float64")  # exact: float32 values in float64
+
+    def added_back(columns):  # each column onto its window, batch-last
+        image = numpy.zeros((2, 6, 5, 3))
+        for ch in range(2):
+            for t, (i, j) in enumerate((i, j) for i in range(3) for j in range(2)):
+                image[ch, i:i + 4, j:j + 4] += columns[ch * 6 + t].reshape(4, 4, 3)
+        return image
+
+    cases = [(convolution.convolve(filters, x, 3, 2, rows_at_once), filters.astype("float64") @ patches,
+              abs(filters) @ abs(patches), 12),
+             (convolution.filters_gradient(x, g, 3, 2, rows_at_once), g.reshape(4, -1) @ patches.T,
+              abs(g.reshape(4, -1)) @ abs(patches.T), 48),
+             (convolution.input_gradient(filters, g, x.shape, 3, 2, rows_at_once),
+              added_back(filters.T.astype("float64") @ g.reshape(4, -1)),
+              added_back(abs(filters.T) @ abs(g.reshape(4, -1))), 4 + 6)]
+    for got, exact, magnitude, terms in cases:
+        assert got.dtype == numpy.float32
+        assert_within(got.reshape(exact.shape), exact, 2 * gamma(terms, "float32") * (magnitude + abs(exact).max()),
+                      f"{rows_at_once} rows at once")
+
+
+def test_patch_matrices_past_32_mib_are_built_one_output_row_at_a_time():
+    assert convolution.block_rows((500, 1, 28, 28), 5, 5, 4) == 24  # LeNet's first layer: 28.8 MB, whole
+    assert convolution.block_rows((500, 20, 12, 12), 5, 5, 4) == 1  # its second: 64 MB
+    assert convolution.block_rows((500, 1, 28, 28), 5, 5, 8) == 1  # the first in float64: 57.6 MB

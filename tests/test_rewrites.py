@@ -16,7 +16,7 @@ from dltutorial.convolutional_mlp import LeNet5
 from dltutorial.core.compile import compile_function, pytensor_function
 from dltutorial.core.data import load_data
 from dltutorial.core.minibatches import minibatch_givens
-from dltutorial.core.patches import Patches, PatchesAdjoint
+from dltutorial.engine.patches import Patches, PatchesAdjoint
 from dltutorial.core.steps import sgd_training_function
 from dltutorial.engine import registry
 from dltutorial.engine.blas2 import RankOneUpdate, RowGemv
@@ -328,7 +328,7 @@ def test_lenet_keeps_its_maps_batch_last_and_gets_the_unrewritten_gradients(monk
     rewritten, nodes = gradients()
     second_patches = [node for node in nodes if isinstance(node.op, (Patches, PatchesAdjoint))
                       and node.inputs[0].type.shape[1] == 3]
-    assert len(second_patches) == 2
+    assert len(second_patches) == 2  # one patch matrix for the product and the filters' gradient, one adjoint
     for node in second_patches:
         view = node.inputs[0].owner
         assert isinstance(view.op, DimShuffle) and view.op.new_order == (3, 0, 1, 2)

@@ -4,6 +4,7 @@
 ``arguments``      an entry function's arguments checked before any work
 ``checkpoints``    a loop's state saved at each epoch's end, to resume after it
 ``compile``        compiled functions with default arguments (``In``), in the mode given
+``convolution``    conv2d's ops: products over the patches of a few output rows at a time
 ``data``           MNIST: the original pickle, IDX files, verified download, shared variables
 ``errors``         the problems a user can fix, each one line
 ``files``          atomic writes of pickles, JSON and pictures
@@ -11,7 +12,6 @@
 ``minibatches``    ``givens`` slices for the extras, whole minibatches, shuffling
 ``modes``          the compile modes (c, numba, jax) and float types
 ``nnet``           conv2d, pool_2d and other ops PyTensor 3 no longer ships
-``patches``        convolution's patch matrix (im2col) and its adjoint, as two ops
 ``plots``          filters, samples, curves (matplotlib, Pillow)
 ``random_init``    random streams and weight initialisation
 ``rng_mrg``        Theano's MRG31k3p streams, drawn by a compiled op in every mode

@@ -116,11 +116,11 @@ def _configure_jax():
     """
     import jax
 
-    from .patches import register_jax_implementation as register_patches_in_jax
+    from .convolution import register_jax_implementation as register_convolution_in_jax
     from .rng_mrg import register_jax_implementation as register_mrg_in_jax
 
     importlib.import_module("pytensor.link.jax.dispatch")  # its first import resets jax_enable_x64
-    register_patches_in_jax()
+    register_convolution_in_jax()
     register_mrg_in_jax()
     if "JAX_DEFAULT_MATMUL_PRECISION" not in os.environ:
         jax.config.update("jax_default_matmul_precision", "highest")

@@ -3,23 +3,23 @@
 PyTensor 3 no longer ships Theano's ``nnet.relu``, ``nnet.conv2d`` and
 ``signal.pool``.  :func:`relu` (and :func:`elu`) is one line.  :func:`conv2d`
 lays every filter-sized window of the input out as a column (the patch
-matrix, :class:`~dltutorial.core.patches.Patches`) and contracts the
-columns with the filters in **one** matrix product, so nearly all the
-arithmetic runs in BLAS.  :func:`pool_2d` reshapes each non-overlapping
-window onto its own axes and reduces over them.  PyTensor differentiates
-both; the patch op's gradient is its adjoint, which adds each column back
-onto its window.
+matrix) and contracts the columns with the filters in matrix products, so
+nearly all the arithmetic runs in BLAS: :class:`~dltutorial.core.convolution.Convolution`,
+whose gradients are two more such ops, builds the patches of a block of
+output rows at a time.  :func:`pool_2d` reshapes each non-overlapping
+window onto its own axes and reduces over them, and PyTensor
+differentiates it.
 
 Why this formulation: one product per filter tap instead is slower, since
 it makes many small products whose inner dimension is only the channel
-count.  The patch matrix is built batch-last, ``(channels, rows, cols,
+count.  The patches are built batch-last, ``(channels, rows, cols,
 batch)``: each window row is then a long contiguous run, the columns come
 out in the layout the product needs, and pooling a convolution's output
 needs no copy.  Gathering the patches
 with an integer index is as fast forwards, but its gradient (PyTensor's
 index increment) is far slower than the window-by-window sums.  Built from
 slices and a join, the patch matrix compiled slower (see
-:mod:`~dltutorial.core.patches`; docs/benchmarks.md, "Why the code is shaped
+:mod:`~dltutorial.core.convolution`; docs/benchmarks.md, "Why the code is shaped
 as it is", has the measurements).  ``pool_2d(..., ignore_border=True)`` is
 the pooling the tutorial uses.
 """
@@ -27,7 +27,7 @@ the pooling the tutorial uses.
 import numpy
 import pytensor.tensor as pt
 
-from .patches import Patches
+from .convolution import Convolution
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
@@ -94,14 +94,13 @@ def conv2d(input, filters, filter_shape=None, input_shape=None, border_mode="val
     # start-snippet-1
     if filter_flip:
         filters = filters[:, :, ::-1, ::-1]
-    # sizes known now are plain ints, so the result keeps a static shape
-    batch = input.shape[0] if batch is None else batch
+    known = (batch, channels if in_channels is None else in_channels, rows, cols)
+    if known != input.type.shape:  # sizes the caller gave, so that the result keeps a static shape
+        input = pt.specify_shape(input, known)
     n_filters = filters.shape[0] if n_filters is None else n_filters
-    out_rows = (input.shape[2] if rows is None else rows) - k_rows + 1
-    out_cols = (input.shape[3] if cols is None else cols) - k_cols + 1
-    # columns ordered (r, c, b): batch last, the layout pool_2d reduces without a copy
-    out = pt.dot(filters.reshape((n_filters, -1)), Patches(k_rows, k_cols)(input))
-    return out.reshape((n_filters, out_rows, out_cols, batch)).dimshuffle(3, 0, 1, 2)
+    # (n_filters, out_rows, out_cols, batch): batch last, the layout pool_2d reduces without a copy
+    out = Convolution(k_rows, k_cols)(filters.reshape((n_filters, -1)), input)
+    return out.dimshuffle(3, 0, 1, 2)
     # end-snippet-1
 
 

@@ -40,7 +40,7 @@ NORM = {"float64": 1.0 / 2 ** 31,
         # Theano's float32 scale: the largest float32 whose product with M1 stays below 1.0
         "float32": numpy.float32(4.6566126e-10)}
 MAX_STREAMS = 60 * 256  # Theano's guess when the size is symbolic
-NUMBA_CODE_VERSION = 3
+NUMBA_CODE_VERSION = 4
 
 
 def _matmul_mod(a, b, m):

@@ -32,7 +32,7 @@ from .sums import AdjacentAxesSum, SumOfSquares
 from .vector_math import VectorisedTanh
 
 # PyTensor caches each compiled function under its op's props and this: bump it whenever a kernel changes
-NUMBA_CODE_VERSION = 4
+NUMBA_CODE_VERSION = 5
 
 njit = numba_basic.numba_njit
 

@@ -25,9 +25,11 @@ tag                    modes              what it does
                                           loops in :mod:`.numba_kernels`); softmax inlined
 ``dltutorial_sums``    c, numba           sums of squares and sums over adjacent axes in
                                           vectorised loops (:mod:`.sums`)
-``dltutorial_c``       c                  ``Gemv`` and ``Ger`` as PyTensor's C ops before the
-                                          rows; vector maths split from fused loops;
-                                          elementwise ops in their inputs' memory order
+``dltutorial_layout``  c, numba           elementwise ops in their inputs' memory order
+``dltutorial_c``       c                  convolutions as one product with the whole patch
+                                          matrix (:mod:`.patches`); ``Gemv`` and ``Ger`` as
+                                          PyTensor's C ops before the rows; vector maths
+                                          split from fused loops
 ``dltutorial_random``  c, numba, jax      ``binomial(1, p)`` drawn as ``uniform() < p``;
                                           MRG streams advanced in place
 ``dltutorial_jax``     jax                sums cast back to their output dtype; minibatch
@@ -51,8 +53,10 @@ from . import blas2, numba_kernels, rewrites, sums, vector_math
 
 # our mode -> the tags of the rewrites it includes
 TAGS = {
-    "c": ("dltutorial_shapes", "dltutorial_rows", "dltutorial_sums", "dltutorial_c", "dltutorial_random"),
-    "numba": ("dltutorial_shapes", "dltutorial_numba", "dltutorial_rows", "dltutorial_sums", "dltutorial_random"),
+    "c": ("dltutorial_shapes", "dltutorial_rows", "dltutorial_sums", "dltutorial_layout", "dltutorial_c",
+          "dltutorial_random"),
+    "numba": ("dltutorial_shapes", "dltutorial_numba", "dltutorial_rows", "dltutorial_sums", "dltutorial_layout",
+              "dltutorial_random"),
     "jax": ("dltutorial_shapes", "dltutorial_jax", "dltutorial_random"),
 }
 
@@ -62,6 +66,9 @@ def register_rewrites():
     """Register every rewrite of the engine in PyTensor's database, in the order they run, and the engine's ops'
     Numba implementations; once per process."""
     numba_kernels.register()
+    # 0.6, before canonicalize (1) and the BLAS rewrites (1.7), which then see the products as if written so
+    optdb.register("dltutorial_convolution_as_one_product", in2out(rewrites.convolution_as_one_product),
+                   "dltutorial_c", position=0.6)
     # 0.05, before PyTensor's shape rewrites (0.1), which would fix a slice's length as its symbolic formula: under
     # JAX, a minibatch slice becomes rows taken by an index vector
     optdb.register("dltutorial_constant_length_slice_as_take", in2out(rewrites.constant_length_slice_as_take),
@@ -95,7 +102,7 @@ def register_rewrites():
     # 47, after canonicalize, stabilize and specialize, which push transposes back onto the inputs, and before
     # elementwise fusion (49), which then fuses the ops that run in memory order
     optdb.register("dltutorial_elementwise_in_memory_order", in2out(rewrites.elementwise_in_memory_order),
-                   "dltutorial_c", position=47)
+                   "dltutorial_layout", position=47)
     # 48.5, then, before fusion folds elementwise ops into them, the sums the transposes above now feed
     optdb.register("dltutorial_sum_over_adjacent_axes", in2out(sums.sum_over_adjacent_axes), "dltutorial_sums",
                    position=48.5)

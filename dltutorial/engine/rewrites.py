@@ -21,6 +21,8 @@ from pytensor.tensor.subtensor import Subtensor, indices_from_subtensor
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneTypeT
 
+from ..core.convolution import Convolution, FiltersGradient, InputGradient
+from .patches import Patches, PatchesAdjoint
 from .sums import permutation
 
 
@@ -116,6 +118,33 @@ def _fused_loop(inner, tensors, outputs):
         loop = ps.Composite([fresh[variable] for variable in used], [rebuilt[output] for output in computed])
         tensors = {**tensors, **dict(zip(computed, Elemwise(loop)(*(tensors[v] for v in used), return_list=True)))}
     return [tensors[output] for output in outputs]
+
+
+@node_rewriter([Convolution, FiltersGradient, InputGradient])
+def convolution_as_one_product(fgraph, node):
+    """A convolution or one of its gradients as one product with the whole patch matrix, for the C backend.
+
+    ``Convolution(filters, x)`` -> ``dot(filters, Patches(x))``; its filters'
+    gradient -> ``dot(g, Patches(x).T)``, the same patch matrix (merged into
+    one node); its input's -> ``PatchesAdjoint(x, dot(filters.T, g))``.  The
+    products are then PyTensor's, which its BLAS rewrites turn into C
+    ``Dot22`` and ``Gemm`` (the filters' update folded in), all on the one
+    OpenBLAS the C code links (:mod:`.patches` says why).
+    """
+    op, wanted = node.op, node.outputs[0]
+    windows = (op.k_rows, op.k_cols)
+    if isinstance(op, Convolution):
+        filters, x = node.inputs
+        product = pt.dot(filters, Patches(*windows)(x))
+        result = product.reshape((filters.shape[0], x.shape[2] - op.k_rows + 1, x.shape[3] - op.k_cols + 1,
+                                  x.shape[0]))
+    elif isinstance(op, FiltersGradient):
+        x, g = node.inputs
+        result = pt.dot(g.reshape((g.shape[0], -1)), Patches(*windows)(x).T)
+    else:
+        filters, g, x = node.inputs
+        result = PatchesAdjoint(*windows)(x, pt.dot(filters.T, g.reshape((g.shape[0], -1))))
+    return [pt.specify_shape(result, wanted.type.shape) if result.type != wanted.type else result]
 
 
 @node_rewriter([Elemwise])

@@ -5,8 +5,8 @@ from ..core.errors import TutorialError
 REPLACEMENTS = {  # Theano name -> what to use instead
     "sandbox.cuda": "the GPU is JAX's here: compile with mode='jax' (python -m dltutorial ... --mode jax)",
     "gpuarray": "the GPU is JAX's here: compile with mode='jax'",
-    "tensor.nnet.conv3d": "no 3-D convolution: PyTensor has none; write it with dltutorial.core.nnet's patch ops",
-    "tensor.nnet.neighbours": "pytensor.tensor has no images2neibs; dltutorial.core.patches.Patches lays out windows",
+    "tensor.nnet.conv3d": "no 3-D convolution: PyTensor has none; dltutorial.core.convolution shows how conv2d is built",
+    "tensor.nnet.neighbours": "pytensor.tensor has no images2neibs; dltutorial.core.convolution lays out windows (conv2d)",
     "tensor.nnet.bn": "batch normalisation: write it from pytensor.tensor (mean, var) as the formula says",
     "Param": "theano.Param is theano.In here (In(variable, value=default))",
     "sandbox.rng_mrg.MRG_RandomStreams.multinomial": "not implemented; draw uniform() and compare with cumsum",
