@@ -252,8 +252,9 @@ def _machine(modes):
 def describe_machine(machine):
     """One line of ``machine`` for bench.md's header."""
     blas = "; ".join(f"{b['library']} {b['version']} ({b['kernel']}, {b['threads']} threads)" for b in machine["blas"])
+    openmp = "not loaded" if machine["openmp_threads"] is None else f"{machine['openmp_threads']} threads"
     line = (f"{machine['cpu']}, {machine['cores']} cores, OPENBLAS_NUM_THREADS={machine['OPENBLAS_NUM_THREADS']}, "
-            f"pytensor {machine['pytensor']}; BLAS: {blas}; OpenMP: {machine['openmp_threads']} threads")
+            f"pytensor {machine['pytensor']}; BLAS: {blas}; OpenMP: {openmp}")
     return line + (f"; jax {machine['jax']}" if "jax" in machine else "")
 
 

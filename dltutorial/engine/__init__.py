@@ -5,6 +5,7 @@
 ``rewrites``       the graph rewrites (static shapes, softmax inlined, memory order ...)
 ``blas2``          batch-size-1 products and rank-1 updates done row by row (C ops)
 ``sums``           sums of squares and sums over adjacent axes in one loop (C ops)
+``patches``        the c mode's convolution: the whole patch matrix, one BLAS product
 ``configure``      BLAS (scipy-openblas32) and C compiler flags for PyTensor
 ``numba_kernels``  the ops above as Numba loops, for the numba mode
 ``vector_math``    float32 ``tanh`` as arithmetic Numba vectorises (numba mode)
